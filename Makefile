@@ -1,0 +1,41 @@
+# QuikApp charts. `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .cache/venv
+BIN := $(CURDIR)/.cache/bin
+export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help tools cluster-tools generate render test test-fast snapshots up down status
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+tools: ## Build the pinned helm, helm3, ct and the Python venv into .cache/ (seconds when warm)
+	@tools/bootstrap.sh venv chart-tools
+
+cluster-tools: ## Build kube-apiserver, etcd, kwok, kubectl ... into .cache/bin (long when cold)
+	@tools/bootstrap.sh cluster-tools
+
+generate: tools ## Regenerate the charts' service catalogue from services.md
+	@quikapp-charts generate
+
+render: tools ## Render and validate every environment, with a table of what each deploys
+	@quikapp-charts validate --all
+
+test: tools cluster-tools ## Run the whole test suite (unit, render, snapshots, schemas, lint, cluster)
+	@python -m pytest
+
+test-fast: tools ## The suite without the cluster tests
+	@python -m pytest -m 'not cluster'
+
+snapshots: tools ## Rewrite the committed render snapshots after an intended change
+	@python -m pytest tests/test_snapshots.py --snapshot-update
+
+up: tools cluster-tools ## Start the local cluster and install QuikApp (values/local.yaml) into it
+	@quikapp-charts cluster up && quikapp-charts cluster install local
+
+down: tools ## Stop the local cluster
+	@quikapp-charts cluster down
+
+status: tools ## Show the local cluster and what runs on which node
+	@quikapp-charts cluster status

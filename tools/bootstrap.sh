@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds the pinned toolchain into .cache/ and the project's Python venv.
+# Usage: tools/bootstrap.sh [venv] [chart-tools] [cluster-tools] ...   (default: venv chart-tools)
+# Every part is idempotent: a tool whose stamp matches its pin is left alone, so a warm run takes seconds.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+source "$root/tools/versions.env"
+cache="$root/.cache"
+bin="$cache/bin"
+mkdir -p "$bin" "$cache/build"
+
+# Go builds: static, no toolchain download, our own output folder.
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-trimpath
+
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+# up_to_date NAME PIN: true when .cache/bin/NAME was built (or linked) for PIN.
+up_to_date() { [[ -x "$bin/$1" && "$(cat "$bin/.$1.version" 2>/dev/null)" == "$2" ]]; }
+stamp() { printf '%s\n' "$2" > "$bin/.$1.version"; }
+
+# use_from_path NAME PIN CMD...: link a tool already on PATH when it reports the pinned version.
+use_from_path() {
+  local name=$1 pin=$2; shift 2
+  local found
+  found=$(command -v "$name" 2>/dev/null) || return 1
+  [[ "$found" == "$bin/$name" ]] && return 1
+  "$found" "$@" 2>/dev/null | grep -qF "${pin#v}" || return 1
+  ln -sf "$found" "$bin/$name"
+  stamp "$name" "$pin"
+  say "$name $pin: using $found"
+}
+
+# go_install NAME PIN MODULE_PACKAGE [LDFLAGS]: go install PACKAGE@PIN as .cache/bin/NAME.
+go_install() {
+  local name=$1 pin=$2 pkg=$3 ldflags=${4:-}
+  local tmp
+  tmp=$(mktemp -d "$cache/build/gobin.XXXXXX")
+  say "$name $pin: building $pkg"
+  GOBIN="$tmp" go install -ldflags "-s -w $ldflags" "$pkg@$pin"
+  mv -f "$tmp"/* "$bin/$name"   # go install writes exactly one binary
+  rmdir "$tmp"
+  stamp "$name" "$pin"
+}
+
+part_venv() {
+  local venv="$cache/venv" sum
+  sum=$(cat "$root/pyproject.toml" | sha256sum | cut -c1-16)
+  if [[ -x "$venv/bin/python" && "$(cat "$venv/.pyproject.sum" 2>/dev/null)" == "$sum" ]]; then
+    return
+  fi
+  say "venv: installing the project and its test dependencies"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]"
+  echo "$sum" > "$venv/.pyproject.sum"
+}
+
+part_chart_tools() {
+  up_to_date helm "$HELM_VERSION" || use_from_path helm "$HELM_VERSION" version --short ||
+    go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm
+  up_to_date helm3 "$HELM3_VERSION" || use_from_path helm3 "$HELM3_VERSION" version --short ||
+    go_install helm3 "$HELM3_VERSION" helm.sh/helm/v3/cmd/helm
+  up_to_date ct "$CT_VERSION" || use_from_path ct "$CT_VERSION" version ||
+    go_install ct "$CT_VERSION" github.com/helm/chart-testing/v3/ct \
+      "-X github.com/helm/chart-testing/v3/ct/cmd.Version=$CT_VERSION"
+}
+
+part_cluster_tools() {
+  # shellcheck source=build-cluster-tools.sh
+  source "$root/tools/build-cluster-tools.sh"
+  build_cluster_tools
+}
+
+parts=("$@")
+[[ ${#parts[@]} -gt 0 ]] || parts=(venv chart-tools)
+for part in "${parts[@]}"; do
+  case "$part" in
+    venv) part_venv ;;
+    chart-tools) part_chart_tools ;;
+    cluster-tools) part_cluster_tools ;;
+    *) say "unknown part '$part' (venv, chart-tools, cluster-tools)"; exit 2 ;;
+  esac
+done

@@ -1,0 +1,31 @@
+"""One error type for bad input: the CLI prints its one-line message and exits non-zero."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class UserError(Exception):
+    """A problem with the user's input. The message is one line naming the file and key or row."""
+
+    exit_code = 2
+
+
+class CheckFailed(Exception):
+    """A check ran and found differences or invalid objects (exit 1)."""
+
+    exit_code = 1
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write text to path through a temporary file and a rename, so no half-written file is left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
