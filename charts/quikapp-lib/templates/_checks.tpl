@@ -1,0 +1,74 @@
+{{/*
+Usage: {{ $problems := include "quikapp.checks.service" (dict "ctx" $ "svc" $svc) | fromYamlArray }}
+What a schema cannot say about one merged service, as a list of messages naming the values key.
+*/}}
+{{- define "quikapp.checks.service" -}}
+{{- $ctx := .ctx -}}
+{{- $svc := .svc -}}
+{{- $global := $ctx.Values.global -}}
+{{- $key := printf "%s.services.%s" $ctx.Chart.Name $svc.name -}}
+{{- $problems := list -}}
+{{- $replicas := int $svc.replicas -}}
+{{- if and $svc.autoscaling.enabled (gt $replicas (int $svc.autoscaling.maxReplicas)) -}}
+{{- $problems = append $problems (printf "%s.replicas: %d is above autoscaling.maxReplicas %d (HPA min above max)" $key $replicas (int $svc.autoscaling.maxReplicas)) -}}
+{{- end -}}
+{{- if and $svc.pdb.enabled (ge $replicas 2) -}}
+{{- if and $svc.pdb.minAvailable (ge (int $svc.pdb.minAvailable) $replicas) -}}
+{{- $problems = append $problems (printf "%s.pdb.minAvailable: %d with %d replicas forbids every eviction" $key (int $svc.pdb.minAvailable) $replicas) -}}
+{{- else if and (not $svc.pdb.minAvailable) (lt (int $svc.pdb.maxUnavailable) 1) -}}
+{{- $problems = append $problems (printf "%s.pdb.maxUnavailable: %d forbids every eviction" $key (int $svc.pdb.maxUnavailable)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $global.image.requirePinned (not $svc.image.digest) -}}
+{{- $tag := include "quikapp.image.tag" . -}}
+{{- if or (not $tag) (eq $tag "latest") (hasSuffix "-latest" $tag) (has $tag $global.image.mutableTags) -}}
+{{- $problems = append $problems (printf "%s.image.tag: %q is mutable or missing; %s pins image tags (set a version or a digest)" $key $tag $global.environment) -}}
+{{- end -}}
+{{- end -}}
+{{- if $global.requireExplicitResources -}}
+{{- range $kind := list "requests" "limits" -}}
+{{- range $resource := list "cpu" "memory" -}}
+{{- if not (get (get $svc.resources $kind | default dict) $resource) -}}
+{{- $problems = append $problems (printf "%s.resources.%s.%s: required in %s" $key $kind $resource $global.environment) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $svc.gpu.enabled -}}
+{{- if lt (int $svc.gpu.count) 1 -}}
+{{- $problems = append $problems (printf "%s.gpu.count: a GPU service needs an nvidia.com/gpu limit of at least 1" $key) -}}
+{{- end -}}
+{{- if not (get $svc.gpu.nodeSelector "kubernetes.io/accelerator") -}}
+{{- $problems = append $problems (printf "%s.gpu.nodeSelector: a GPU service needs the kubernetes.io/accelerator node selector" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- $seen := dict -}}
+{{- range $name, $port := $svc.ports -}}
+{{- $number := toString $port -}}
+{{- if hasKey $seen $number -}}
+{{- $problems = append $problems (printf "%s.ports.%s: port %s is already used by ports.%s" $key $name $number (get $seen $number)) -}}
+{{- end -}}
+{{- $_ := set $seen $number $name -}}
+{{- end -}}
+{{- range $name := list "http" -}}
+{{- if not (hasKey $svc.ports $name) -}}
+{{- $problems = append $problems (printf "%s.ports.http: every service needs an http port (probes, metrics, Service)" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- range $suffix := list "-allow-ingress" "-headless" "-ingress" -}}
+{{- if gt (len (printf "%s%s" $svc.name $suffix)) 63 -}}
+{{- $problems = append $problems (printf "%s: object name %s%s is longer than 63 characters" $key $svc.name $suffix) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $problems -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.report" $problems }}
+Fails once with every problem found, so one run shows all of them.
+*/}}
+{{- define "quikapp.checks.report" -}}
+{{- if . -}}
+{{- fail (printf "\n%d problem(s) in the values:\n  - %s" (len .) (join "\n  - " .)) -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,151 @@
+{{/*
+Usage: {{ include "quikapp.defaults.service" $ | fromYaml }}
+Library defaults for every service: the first layer of the merge, secure by default.
+Stack charts override them under `defaults:`, services under `services.<name>:`.
+*/}}
+{{- define "quikapp.defaults.service" -}}
+enabled: true
+tier: backend
+image:
+  registry: ""
+  repository: ""
+  tag: ""
+  digest: ""
+  pullPolicy: IfNotPresent
+ports: {}
+# Container port names the ClusterIP Service exposes; empty means all of them.
+servicePorts: []
+replicas: 1
+autoscaling:
+  enabled: true
+  maxReplicas: 1
+  cpuUtilization: 70
+  memoryUtilization: 80
+  podsMetrics: {}
+pdb:
+  enabled: false
+  minAvailable: null
+  maxUnavailable: 1
+env: {}
+resources: {}
+probes:
+  liveness: {}
+  readiness: {}
+metrics:
+  enabled: true
+  port: http
+  path: /metrics
+antiAffinity: preferred
+clustering:
+  enabled: false
+  headlessPorts: []
+ingress:
+  enabled: false
+  className: nginx
+  host: ""
+  path: /
+  pathType: Prefix
+  tlsSecret: ""
+  # WebSocket traffic: long-lived connections need nginx's proxy timeouts raised.
+  websocket: false
+  websocketTimeoutSeconds: 3600
+  annotations: {}
+gpu:
+  enabled: false
+  count: 1
+  nodeSelector:
+    kubernetes.io/accelerator: nvidia-tesla-v100
+  tolerations:
+    - key: nvidia.com/gpu
+      operator: Exists
+      effect: NoSchedule
+modelStorage:
+  enabled: false
+  claimName: ""
+  mountPath: /models
+  size: 100Gi
+  storageClassName: ""
+  accessModes: [ReadWriteMany]
+keyVault:
+  enabled: false
+  secretProviderClass: azure-kv-secrets
+  mountPath: /mnt/secrets
+# Callers allowed by the service's NetworkPolicy, by `app` label, on every port the Service exposes.
+callers: []
+writablePaths:
+  tmp: /tmp
+podSecurityContext:
+  runAsNonRoot: true
+  runAsUser: 10001
+  runAsGroup: 10001
+  fsGroup: 10001
+  seccompProfile:
+    type: RuntimeDefault
+securityContext:
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  runAsNonRoot: true
+  capabilities:
+    drop: [ALL]
+  seccompProfile:
+    type: RuntimeDefault
+terminationGracePeriodSeconds: 30
+podAnnotations: {}
+nodeSelector: {}
+tolerations: []
+{{- end -}}
+
+{{/*
+Usage: {{ $global := include "quikapp.global" $ | fromYaml }}
+.Values.global over the library's defaults for it, so a stack chart renders on its own too.
+*/}}
+{{- define "quikapp.global" -}}
+{{- $global := include "quikapp.defaults.global" . | fromYaml -}}
+{{- include "quikapp.util.deepMerge" (dict "dst" $global "src" (.Values.global | default dict)) -}}
+{{- toYaml $global -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.defaults.global" $ | fromYaml }}
+Defaults of the `global:` values every chart shares; values/<env>.yaml overrides them.
+*/}}
+{{- define "quikapp.defaults.global" -}}
+# ENVIRONMENT in quikapp-config; also names the environment in error messages.
+environment: local
+stacks: [spring-boot, nestjs, elixir, go, python]
+image:
+  registry: quikapp.azurecr.io
+  tag: latest
+  # staging and live: refuse mutable tags (latest, *-latest, and these).
+  requirePinned: false
+  mutableTags: [latest, main, master, edge, dev]
+# staging and live: every service must state cpu and memory requests and limits.
+requireExplicitResources: false
+secretName: quikapp-secrets
+configMapName: quikapp-config
+serviceAccountName: quikapp-service
+# quikapp-config entries besides ENVIRONMENT.
+config:
+  LOG_LEVEL: info
+  KAFKA_BROKERS: ""
+# spec.hard of the environment's ResourceQuota; empty renders none.
+resourceQuota: {}
+networkPolicy:
+  enabled: true
+  databaseNamespace: database
+  databasePorts: [3306, 5432, 27017]
+  ingressNamespace: ingress-nginx
+  monitoringNamespace: monitoring
+  dnsNamespace: kube-system
+  gatewayPort: 3000
+  externalEgressPorts:
+    redis: 6379
+    redis-tls: 6380
+    kafka: 9092
+smokeTest:
+  image: docker.io/library/busybox:1.37.0
+  timeoutSeconds: 5
+  resources:
+    requests: {cpu: 10m, memory: 16Mi}
+    limits: {cpu: 100m, memory: 32Mi}
+{{- end -}}

@@ -1,0 +1,179 @@
+{{/*
+Usage: {{ include "quikapp.env" (dict "ctx" $ "svc" $svc) }}
+The env map as a container env list, ordered by name (so $(VAR) references to earlier names resolve).
+A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are references;
+{unset: true} removes a variable a lower layer set (Helm drops nulls before the layers merge).
+*/}}
+{{- define "quikapp.env" -}}
+{{- $global := .ctx.Values.global -}}
+{{- range $name, $source := .svc.env }}
+{{- if not (and (kindIs "map" $source) $source.unset) }}
+- name: {{ $name }}
+  {{- if not (kindIs "map" $source) }}
+  value: {{ $source | toString | quote }}
+  {{- else if hasKey $source "secret" }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $source.name | default $global.secretName }}
+      key: {{ $source.secret }}
+  {{- else if hasKey $source "config" }}
+  valueFrom:
+    configMapKeyRef:
+      name: {{ $source.name | default $global.configMapName }}
+      key: {{ $source.config }}
+  {{- else if hasKey $source "field" }}
+  valueFrom:
+    fieldRef:
+      fieldPath: {{ $source.field }}
+  {{- else }}
+  value: {{ $source.value | toString | quote }}
+  {{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.probe" (dict "svc" $svc "probe" $svc.probes.liveness) }}
+An httpGet probe on the service's http port.
+*/}}
+{{- define "quikapp.probe" -}}
+httpGet:
+  path: {{ .probe.path }}
+  port: {{ get .svc.ports (.probe.port | default "http") }}
+{{- range $key := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold" }}
+{{- if hasKey $.probe $key }}
+{{ $key }}: {{ get $.probe $key }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.deployment" (dict "ctx" $ "svc" $svc) }}
+*/}}
+{{- define "quikapp.deployment" -}}
+{{- $ctx := .ctx -}}
+{{- $svc := .svc -}}
+{{- $global := $ctx.Values.global -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  {{- include "quikapp.metadata" (dict "ctx" $ctx "svc" $svc "name" $svc.name) | nindent 2 }}
+spec:
+  {{- if not $svc.autoscaling.enabled }}
+  replicas: {{ $svc.replicas }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "quikapp.labels.selector" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "quikapp.labels.pod" . | nindent 8 }}
+      annotations:
+        checksum/config: {{ toYaml $global.config | sha256sum | trunc 16 }}
+        {{- if $svc.metrics.enabled }}
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ get $svc.ports $svc.metrics.port | toString | quote }}
+        prometheus.io/path: {{ $svc.metrics.path | quote }}
+        {{- end }}
+        {{- with $svc.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ $global.serviceAccountName }}
+      automountServiceAccountToken: false
+      securityContext:
+        {{- toYaml $svc.podSecurityContext | nindent 8 }}
+      terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
+      {{- $nodeSelector := $svc.nodeSelector -}}
+      {{- $tolerations := $svc.tolerations -}}
+      {{- if $svc.gpu.enabled }}
+      {{- $nodeSelector = merge (deepCopy $svc.nodeSelector) $svc.gpu.nodeSelector -}}
+      {{- $tolerations = concat $svc.tolerations $svc.gpu.tolerations -}}
+      {{- end }}
+      {{- with $nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      affinity:
+        podAntiAffinity:
+          {{- $term := dict "labelSelector" (dict "matchExpressions" (list (dict "key" "app" "operator" "In" "values" (list $svc.name)))) "topologyKey" "kubernetes.io/hostname" }}
+          {{- if eq $svc.antiAffinity "required" }}
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - {{- toYaml $term | nindent 14 }}
+          {{- else }}
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                {{- toYaml $term | nindent 16 }}
+          {{- end }}
+      containers:
+        - name: {{ $svc.name }}
+          image: {{ include "quikapp.image" . }}
+          imagePullPolicy: {{ $svc.image.pullPolicy }}
+          ports:
+            {{- range $port := include "quikapp.ports.sorted" $svc | fromYamlArray }}
+            - name: {{ $port.name }}
+              containerPort: {{ $port.port }}
+              protocol: TCP
+            {{- end }}
+          {{- with include "quikapp.env" . | trim }}
+          env:
+            {{- . | nindent 12 }}
+          {{- end }}
+          resources:
+            {{- $resources := deepCopy $svc.resources }}
+            {{- if $svc.gpu.enabled }}
+            {{- range $kind := list "requests" "limits" }}
+            {{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict "nvidia.com/gpu" $svc.gpu.count)) }}
+            {{- end }}
+            {{- end }}
+            {{- toYaml $resources | nindent 12 }}
+          {{- with $svc.probes.liveness }}
+          livenessProbe:
+            {{- include "quikapp.probe" (dict "svc" $svc "probe" .) | nindent 12 }}
+          {{- end }}
+          {{- with $svc.probes.readiness }}
+          readinessProbe:
+            {{- include "quikapp.probe" (dict "svc" $svc "probe" .) | nindent 12 }}
+          {{- end }}
+          securityContext:
+            {{- toYaml $svc.securityContext | nindent 12 }}
+          volumeMounts:
+            {{- range $volume, $path := $svc.writablePaths }}
+            - name: {{ $volume }}
+              mountPath: {{ $path }}
+            {{- end }}
+            {{- if $svc.keyVault.enabled }}
+            - name: secrets-store
+              mountPath: {{ $svc.keyVault.mountPath | quote }}
+              readOnly: true
+            {{- end }}
+            {{- if $svc.modelStorage.enabled }}
+            - name: model-storage
+              mountPath: {{ $svc.modelStorage.mountPath }}
+            {{- end }}
+      volumes:
+        {{- range $volume, $path := $svc.writablePaths }}
+        - name: {{ $volume }}
+          emptyDir: {}
+        {{- end }}
+        {{- if $svc.keyVault.enabled }}
+        - name: secrets-store
+          csi:
+            driver: secrets-store.csi.k8s.io
+            readOnly: true
+            volumeAttributes:
+              secretProviderClass: {{ $svc.keyVault.secretProviderClass }}
+        {{- end }}
+        {{- if $svc.modelStorage.enabled }}
+        - name: model-storage
+          persistentVolumeClaim:
+            claimName: {{ include "quikapp.modelStorage.claimName" $svc }}
+        {{- end }}
+{{- end -}}

@@ -1,0 +1,49 @@
+{{/*
+Usage: {{ include "quikapp.stack.render" $ }}
+Everything a stack chart deploys: for each enabled entry of .Values.services, its Deployment, Service,
+headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The stack charts' only template.
+*/}}
+{{- define "quikapp.stack.render" -}}
+{{- $ctx := dict "Values" (merge (dict "global" (include "quikapp.global" . | fromYaml)) .Values) "Chart" .Chart "Release" .Release -}}
+{{- $problems := list -}}
+{{- $services := list -}}
+{{- range $name := keys (.Values.services | default dict) | sortAlpha -}}
+{{- $svc := include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name) | fromYaml -}}
+{{- if $svc.enabled -}}
+{{- $problems = concat $problems (include "quikapp.checks.service" (dict "ctx" $ctx "svc" $svc) | fromYamlArray) -}}
+{{- $services = append $services $svc -}}
+{{- end -}}
+{{- end -}}
+{{- include "quikapp.checks.report" $problems -}}
+{{- range $svc := $services }}
+{{- $args := dict "ctx" $ctx "svc" $svc }}
+---
+{{ include "quikapp.deployment" $args }}
+---
+{{ include "quikapp.service" $args }}
+{{- if $svc.clustering.enabled }}
+---
+{{ include "quikapp.service.headless" $args }}
+{{- end }}
+{{- if $svc.autoscaling.enabled }}
+---
+{{ include "quikapp.hpa" $args }}
+{{- end }}
+{{- if and $svc.pdb.enabled (ge (int $svc.replicas) 2) }}
+---
+{{ include "quikapp.pdb" $args }}
+{{- end }}
+{{- if $svc.ingress.enabled }}
+---
+{{ include "quikapp.ingress" $args }}
+{{- end }}
+{{- if $svc.modelStorage.enabled }}
+---
+{{ include "quikapp.pvc" $args }}
+{{- end }}
+{{- if $ctx.Values.global.networkPolicy.enabled }}
+---
+{{ include "quikapp.networkpolicy.service" $args }}
+{{- end }}
+{{- end }}
+{{- end -}}
