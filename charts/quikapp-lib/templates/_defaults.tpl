@@ -119,6 +119,8 @@ image:
   # staging and live: refuse mutable tags (latest, *-latest, and these).
   requirePinned: false
   mutableTags: [latest, main, master, edge, dev]
+# When set, every service runs this many replicas whatever its floor (local: 1).
+replicaOverride: 0
 # staging and live: every service must state cpu and memory requests and limits.
 requireExplicitResources: false
 secretName: quikapp-secrets
@@ -142,6 +144,8 @@ networkPolicy:
     redis: 6379
     redis-tls: 6380
     kafka: 9092
+    # Azure Blob, Key Vault, push services and partner APIs.
+    https: 443
 smokeTest:
   image: docker.io/library/busybox:1.37.0
   timeoutSeconds: 5

@@ -28,6 +28,9 @@ when the entry is a GPU service -> service entry.
 {{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $ctx.Values.gpuDefaults) -}}
 {{- end -}}
 {{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $entry) -}}
+{{- with $ctx.Values.global.replicaOverride -}}
+{{- $_ := set $svc "replicas" . -}}
+{{- end -}}
 {{- $_ := set $svc "name" .name -}}
 {{- toYaml $svc -}}
 {{- end -}}

@@ -1,0 +1,83 @@
+"""Render an environment exactly as Argo CD does: `helm template` with a fixed release name and
+namespace, the target Kubernetes version and --include-crds, over values/<env>.yaml."""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import paths
+from .errors import UserError
+
+RELEASE = "quikapp"
+
+
+def kube_version() -> str:
+    return paths.versions()["KUBE_TARGET_VERSION"]
+
+
+def values_of(env: str, values_dir: Path | None = None) -> dict:
+    """The parsed values file of an environment."""
+    values_file = (values_dir or paths.VALUES) / f"{env}.yaml"
+    if not values_file.is_file():
+        known = ", ".join(paths.environments())
+        raise UserError(f"{values_file}: no such environment '{env}' (known: {known})")
+    try:
+        data = yaml.safe_load(values_file.read_text()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserError(f"{values_file}{where}: not valid YAML ({problem})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{values_file}: expected a mapping at the top")
+    return data
+
+
+def namespace_of(env: str, values_dir: Path | None = None) -> str:
+    """global.namespace of the environment (quikapp-<env> when unset)."""
+    value = (values_of(env, values_dir).get("global") or {}).get("namespace")
+    return value if isinstance(value, str) and value else f"quikapp-{env}"
+
+
+def helm_template_args(env: str, values_dir: Path | None = None, chart: Path | None = None,
+                       extra: list[str] | None = None) -> list[str]:
+    values_file = (values_dir or paths.VALUES) / f"{env}.yaml"
+    return [
+        "template", RELEASE, str(chart or paths.UMBRELLA),
+        "--namespace", namespace_of(env, values_dir),
+        "--kube-version", kube_version(),
+        "--include-crds",
+        "--values", str(values_file),
+        *(extra or []),
+    ]
+
+
+@dataclass
+class Rendered:
+    env: str
+    namespace: str
+    text: str
+
+    @property
+    def objects(self) -> list[dict]:
+        return [doc for doc in yaml.safe_load_all(self.text) if doc]
+
+
+def helm_error(stderr: str) -> str:
+    """Helm's error without its log lines (it reports followed symlinks at INFO)."""
+    lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("level=")
+             and "found symbolic link" not in line]
+    return "\n".join(lines).removeprefix("Error: ").strip()
+
+
+def render(env: str, helm: str = "helm", values_dir: Path | None = None, chart: Path | None = None,
+           extra: list[str] | None = None) -> Rendered:
+    """Render one environment; UserError with helm's message when it refuses the values."""
+    args = helm_template_args(env, values_dir, chart, extra)
+    result = subprocess.run([paths.tool(helm), *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise UserError(f"values/{env}.yaml: {helm_error(result.stderr)}")
+    return Rendered(env, namespace_of(env, values_dir), result.stdout)
