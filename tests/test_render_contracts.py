@@ -1,0 +1,328 @@
+"""The design's contracts, asserted on the parsed objects of every environment, service by service.
+
+Expectations come from the service table (charts/services.md) and tests/design.py (the design
+written down), never from the charts' own values.
+"""
+from __future__ import annotations
+
+import pytest
+
+import design
+from conftest import ENVIRONMENTS
+from quikapp_charts import paths, service_table
+
+SERVICES = service_table.parse(paths.SERVICE_TABLE)
+CASES = [pytest.param(env, svc, id=f"{env}-{svc.name}") for env in ENVIRONMENTS for svc in SERVICES]
+GPU_SERVICES = {"ml-service", "sentiment-service", "insights-service", "smart-reply-service"}
+
+
+def container(deployment: dict) -> dict:
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def env_sources(cont: dict) -> dict:
+    out = {}
+    for var in cont.get("env", []):
+        out[var["name"]] = {"value": var["value"]} if "value" in var else var["valueFrom"]
+    return out
+
+
+def floor_of(env: str, svc: service_table.Service) -> int:
+    if env == "local":
+        return 1
+    floors = design.ENVIRONMENTS[env][5] or {}
+    return floors.get(svc.name, svc.min_replicas)
+
+
+def test_every_environment_deploys_the_33_services(rendered):
+    expected = {svc.name for svc in SERVICES}
+    assert len(expected) == 33
+    for env in ENVIRONMENTS:
+        assert rendered[env].names("Deployment") == expected, env
+
+
+@pytest.mark.parametrize("env,svc", CASES)
+def test_deployment(rendered, env, svc):
+    objects = rendered[env]
+    deployment = objects.get("Deployment", svc.name)
+    pod = deployment["spec"]["template"]
+    spec = pod["spec"]
+    cont = container(deployment)
+    stack = design.STACKS[svc.stack]
+    gpu = svc.name in GPU_SERVICES
+
+    assert deployment["metadata"]["namespace"] == design.ENVIRONMENTS[env][0]
+    # Labels the design's NetworkPolicies and PDBs select on.
+    assert pod["metadata"]["labels"]["app"] == svc.name
+    assert pod["metadata"]["labels"]["tier"] == svc.tier
+    assert deployment["spec"]["selector"]["matchLabels"]["app"] == svc.name
+    assert deployment["metadata"]["labels"]["stack"] == svc.stack
+
+    # Ports of the table, by name.
+    ports = {p["name"]: p["containerPort"] for p in cont["ports"]}
+    expected_ports = dict(svc.ports)
+    if svc.stack == "elixir":
+        expected_ports["distribution"] = 9100
+    assert ports == expected_ports
+
+    # Image: the service's repository in the registry, pinned outside the lower environments.
+    image = cont["image"]
+    assert image.startswith(f"quikapp.azurecr.io/{svc.name}:")
+    tag = image.rsplit(":", 1)[1]
+    if design.ENVIRONMENTS[env][4]:
+        assert tag[0].isdigit() and "latest" not in tag, image
+
+    # Env vars with their exact sources.
+    sources = env_sources(cont)
+    expected_env = dict(design.GPU["env"] if gpu else stack["env"])
+    expected_env.update(design.SERVICE_ENV.get(svc.name, {}))
+    for name, source in expected_env.items():
+        assert sources.get(name) == source, f"{svc.name} {name}"
+    if gpu:
+        for name in design.GPU["absent_env"]:
+            assert name not in sources
+    assert sources["LOG_LEVEL"] == design.config("LOG_LEVEL")
+    assert len(sources) == len(cont["env"]), "duplicate env var names"
+
+    # Resources: the design's per stack, small in local.
+    resources = cont["resources"]
+    if env == "local":
+        assert resources["requests"]["cpu"] in ("50m", "100m")
+        if gpu:
+            assert resources["limits"]["nvidia.com/gpu"] == 1
+    else:
+        assert resources == (design.GPU["resources"] if gpu else stack["resources"])
+
+    # Probes: each stack's paths and timings on the http port.
+    for kind in ("liveness", "readiness"):
+        probe = dict(cont[f"{kind}Probe"])
+        http = probe.pop("httpGet")
+        assert http == {"path": stack[kind]["path"], "port": svc.ports["http"]}
+        timings = {k: v for k, v in stack[kind].items() if k != "path"}
+        assert probe == timings
+
+    # Prometheus scraping on the http port with the stack's path.
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(svc.ports["http"])
+    assert annotations["prometheus.io/path"] == stack["metrics_path"]
+
+    assert spec["serviceAccountName"] == "quikapp-service"
+    assert spec["automountServiceAccountToken"] is False
+
+    # Anti-affinity: required for the Erlang clusters, preferred elsewhere.
+    anti = spec["affinity"]["podAntiAffinity"]
+    if svc.stack == "elixir":
+        (term,) = anti["requiredDuringSchedulingIgnoredDuringExecution"]
+    else:
+        (weighted,) = anti["preferredDuringSchedulingIgnoredDuringExecution"]
+        term = weighted["podAffinityTerm"]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    assert term["labelSelector"]["matchExpressions"] == [{"key": "app", "operator": "In", "values": [svc.name]}]
+
+    # Pod Security "restricted", and a writable /tmp on a read-only root.
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    security = cont["securityContext"]
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert {"name": "tmp", "mountPath": "/tmp"} in cont["volumeMounts"]
+    for volume in spec["volumes"]:
+        assert set(volume) & {"emptyDir", "csi", "persistentVolumeClaim"}, volume
+
+    # GPU services on GPU nodes only, with their model volume.
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    if gpu:
+        assert spec["nodeSelector"] == {"kubernetes.io/accelerator": "nvidia-tesla-v100"}
+        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
+        assert resources["limits"]["nvidia.com/gpu"] == 1
+        claim = volumes["model-storage"]["persistentVolumeClaim"]["claimName"]
+        assert objects.get("PersistentVolumeClaim", claim) is not None
+        assert {"name": "model-storage", "mountPath": "/models"} in cont["volumeMounts"]
+        if svc.name == "ml-service":
+            assert claim == "ml-models-pvc"
+    else:
+        assert "nodeSelector" not in spec and "tolerations" not in spec
+        assert "nvidia.com/gpu" not in resources.get("limits", {})
+
+    # auth-service reads Key Vault through the secrets-store CSI driver.
+    if svc.name == "auth-service":
+        csi = volumes["secrets-store"]["csi"]
+        assert csi == {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
+                       "volumeAttributes": {"secretProviderClass": "azure-kv-secrets"}}
+        assert {"name": "secrets-store", "mountPath": "/mnt/secrets", "readOnly": True} in cont["volumeMounts"]
+    else:
+        assert "secrets-store" not in volumes
+
+
+@pytest.mark.parametrize("env,svc", CASES)
+def test_service_and_autoscaling(rendered, env, svc):
+    objects = rendered[env]
+    service = objects.get("Service", svc.name)
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["selector"]["app"] == svc.name
+    exposed = {p["name"]: (p["port"], p["targetPort"]) for p in service["spec"]["ports"]}
+    assert exposed == {name: (port, port) for name, port in svc.ports.items()}
+
+    headless = objects.get("Service", f"{svc.name}-headless")
+    if svc.stack == "elixir":
+        assert headless["spec"]["clusterIP"] == "None"
+        assert {p["name"]: p["port"] for p in headless["spec"]["ports"]} == {"epmd": 4369, "distribution": 9100}
+    else:
+        assert headless is None
+
+    deployment = objects.get("Deployment", svc.name)
+    hpa = objects.get("HorizontalPodAutoscaler", f"{svc.name}-hpa")
+    floor = floor_of(env, svc)
+    if env == "local":
+        assert hpa is None
+        assert deployment["spec"]["replicas"] == 1
+        return
+    # The HPA owns the replica count: none in the Deployment, the floor as minReplicas.
+    assert "replicas" not in deployment["spec"]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}
+    assert hpa["spec"]["minReplicas"] == floor
+    assert hpa["spec"]["maxReplicas"] == svc.max_replicas
+    metrics = hpa["spec"]["metrics"]
+    if svc.name == "elixir-realtime":
+        assert metrics == [
+            {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}},
+            {"type": "Pods", "pods": {"metric": {"name": "websocket_connections"},
+                                      "target": {"type": "AverageValue", "averageValue": "5000"}}},
+        ]
+    else:
+        assert metrics == [
+            {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}},
+            {"type": "Resource", "resource": {"name": "memory", "target": {"type": "Utilization", "averageUtilization": 80}}},
+        ]
+
+
+@pytest.mark.parametrize("env,svc", CASES)
+def test_disruption_budget_and_policy(rendered, env, svc):
+    objects = rendered[env]
+    floor = floor_of(env, svc)
+    pdb = objects.get("PodDisruptionBudget", f"{svc.name}-pdb")
+    if env in ("staging", "live") and floor >= 2:
+        assert pdb["spec"]["selector"]["matchLabels"]["app"] == svc.name
+        spec = pdb["spec"]
+        if env == "live" and svc.name in design.LIVE_PDB_MIN_AVAILABLE:
+            assert spec["minAvailable"] == design.LIVE_PDB_MIN_AVAILABLE[svc.name]
+        # Never a budget that forbids every eviction (a node drain would hang).
+        if "minAvailable" in spec:
+            assert spec["minAvailable"] < floor
+        else:
+            assert spec["maxUnavailable"] >= 1
+    else:
+        assert pdb is None
+
+    policy = objects.get("NetworkPolicy", f"{svc.name}-allow-ingress")
+    assert policy["spec"]["podSelector"]["matchLabels"]["app"] == svc.name
+    rules = policy["spec"]["ingress"]
+    sources = [peer for rule in rules for peer in rule["from"]]
+    monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    assert monitoring in sources
+    if svc.stack == "elixir":
+        peers = [r for r in rules if r["from"] == [{"podSelector": {"matchLabels": {
+            "app": svc.name, "app.kubernetes.io/instance": "quikapp"}}}]]
+        assert peers and {p["port"] for p in peers[0]["ports"]} == {4369, 9100}
+    if svc.name != "backend-gateway":
+        callers = [r for r in rules if "matchExpressions" in r["from"][0].get("podSelector", {})]
+        assert callers[0]["from"][0]["podSelector"]["matchExpressions"][0]["values"] == ["backend-gateway"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_ingresses(rendered, env):
+    objects = rendered[env]
+    assert objects.names("Ingress") == {"backend-gateway-ingress", "realtime-service-ingress"}
+    prefix = "" if env == "live" else f"{env}."
+    gateway = objects.get("Ingress", "backend-gateway-ingress")
+    annotations = gateway["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/limit-rps"] == "100"
+    assert "cert-manager.io/cluster-issuer" in annotations
+    if env != "local":
+        assert annotations["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
+    assert gateway["spec"]["ingressClassName"] == "nginx"
+    assert gateway["spec"]["tls"] == [{"hosts": [f"api.{prefix}quikapp.dev"], "secretName": "api-tls"}]
+    (rule,) = gateway["spec"]["rules"]
+    assert rule["host"] == f"api.{prefix}quikapp.dev"
+    assert rule["http"]["paths"] == [{"path": "/api", "pathType": "Prefix", "backend": {
+        "service": {"name": "backend-gateway", "port": {"number": 3000}}}}]
+
+    websocket = objects.get("Ingress", "realtime-service-ingress")
+    annotations = websocket["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "3600"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"] == "3600"
+    (rule,) = websocket["spec"]["rules"]
+    assert rule["host"] == f"ws.{prefix}quikapp.dev"
+    assert rule["http"]["paths"][0]["backend"]["service"] == {"name": "realtime-service", "port": {"number": 3001}}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_shared_objects(rendered, env):
+    objects = rendered[env]
+    namespace, environment, log_level, brokers, _, _ = design.ENVIRONMENTS[env]
+    assert objects.namespace == namespace
+    config = objects.get("ConfigMap", "quikapp-config")
+    assert config["data"] == {"ENVIRONMENT": environment, "LOG_LEVEL": log_level, "KAFKA_BROKERS": brokers}
+    account = objects.get("ServiceAccount", "quikapp-service")
+    assert account["automountServiceAccountToken"] is False
+
+    policies = objects.by_kind["NetworkPolicy"]
+    assert policies["default-deny-ingress"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    database = policies["allow-backend-to-database"]["spec"]
+    assert database["podSelector"] == {"matchLabels": {"tier": "backend"}}
+    assert database["egress"][0]["to"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "database"}}}]
+    assert {p["port"] for p in database["egress"][0]["ports"]} == {3306, 5432, 27017}
+    gateway = policies["allow-ingress-to-gateway"]["spec"]
+    assert gateway["podSelector"] == {"matchLabels": {"app": "backend-gateway"}}
+    assert gateway["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 3000}]
+    # Without these the database policy would cut DNS, Redis, Kafka and service calls.
+    essential = policies["allow-backend-essential-egress"]["spec"]["egress"]
+    dns_ports = {(p["protocol"], p["port"]) for p in essential[0]["ports"]}
+    assert dns_ports == {("UDP", 53), ("TCP", 53)}
+    assert {"podSelector": {}} in essential[1]["to"]
+    assert {p["port"] for p in essential[2]["ports"]} >= {6379, 9092, 443}
+
+    quota = objects.get("ResourceQuota", "quikapp-quota")
+    assert set(quota["spec"]["hard"]) >= {"requests.cpu", "requests.memory", "limits.cpu", "limits.memory",
+                                          "pods", "requests.nvidia.com/gpu"}
+
+
+def _quantity(value) -> float:
+    text = str(value)
+    units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    for suffix, factor in units.items():
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * factor
+    return float(text)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_quota_admits_the_replica_floor_with_a_rolling_surge(rendered, env):
+    """Every pod at the floor, plus one surge pod per Deployment (maxSurge 25% rounds up to 1)."""
+    objects = rendered[env]
+    hard = objects.get("ResourceQuota", "quikapp-quota")["spec"]["hard"]
+    needed: dict[str, float] = {}
+    for name, deployment in objects.by_kind["Deployment"].items():
+        hpa = objects.get("HorizontalPodAutoscaler", f"{name}-hpa")
+        floor = hpa["spec"]["minReplicas"] if hpa else deployment["spec"]["replicas"]
+        pods = floor + max(1, -(-floor // 4))
+        needed["pods"] = needed.get("pods", 0) + pods
+        for kind, amounts in container(deployment)["resources"].items():
+            for resource, amount in amounts.items():
+                key = f"{kind}.{resource}"
+                needed[key] = needed.get(key, 0) + _quantity(amount) * pods
+    for key, amount in needed.items():
+        if key.startswith("limits.nvidia"):
+            continue  # extended resources are quota'd on requests only
+        assert _quantity(hard[key]) >= amount, f"{env}: quota {key}={hard[key]} below {amount}"
+
+
+def test_pdbs_exist_only_in_staging_and_live(rendered):
+    for env in ENVIRONMENTS:
+        budgets = rendered[env].names("PodDisruptionBudget")
+        assert bool(budgets) == (env in ("staging", "live")), env
