@@ -302,7 +302,7 @@ def cluster_ports() -> list[int]:
         if not isinstance(doc, dict) or doc.get("kind") != "KwokctlConfiguration":
             continue
         for key, value in (doc.get("options") or {}).items():
-            if key.endswith("Port") and isinstance(value, int) and value > 0:
+            if key.endswith("Port") and type(value) is int and value > 0:
                 ports.add(value)
         for component in doc.get("components") or []:
             for port in component.get("ports") or []:

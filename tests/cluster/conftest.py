@@ -1,0 +1,44 @@
+"""Cluster tests: a real control plane (kwokctl --runtime binary) with fake CPU and GPU nodes.
+
+One session-scoped cluster serves every test here; each environment is installed once, into its
+own namespace, the first time a test asks for it. pytest-helm-charts' `kube_cluster` fixture gets
+the cluster's kubeconfig through its `--kube-config` option, which the session fixture sets.
+`make test` builds the cluster tools first, so these tests always run; they are never skipped.
+"""
+from __future__ import annotations
+
+import pytest
+
+from quikapp_charts import cluster
+
+from clusterlib import TEST_CPU_NODES, TEST_GPU_NODES, Installer
+
+
+def pytest_collection_modifyitems(config, items):
+    # The lifecycle checks stop and restart the cluster: run them before the other cluster tests.
+    items.sort(key=lambda item: 0 if item.path.name == "test_lifecycle.py" else 1)
+
+
+@pytest.fixture(scope="session")
+def local_cluster(pytestconfig):
+    """The local cluster, up for the whole session and down (nothing left running) at its end."""
+    was_running = cluster.api_ready()
+    cluster.up("local", TEST_CPU_NODES, TEST_GPU_NODES)
+    pytestconfig.option.kube_config = str(cluster.KUBECONFIG)
+    yield cluster.KUBECONFIG
+    if not was_running:
+        cluster.down()
+
+
+@pytest.fixture(scope="module")
+def kube_config(local_cluster, pytestconfig) -> str:
+    """pytest-helm-charts' kubeconfig fixture, fed from its own --kube-config option."""
+    return pytestconfig.getoption("kube_config")
+
+
+@pytest.fixture(scope="session")
+def installed(local_cluster) -> Installer:
+    """installed(env) installs ENV once per session and returns what was installed where."""
+    return Installer()
+
+
