@@ -58,9 +58,11 @@ part_venv() {
 
 part_chart_tools() {
   up_to_date helm "$HELM_VERSION" || use_from_path helm "$HELM_VERSION" version --short ||
-    go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm
+    go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm \
+      "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
   up_to_date helm3 "$HELM3_VERSION" || use_from_path helm3 "$HELM3_VERSION" version --short ||
-    go_install helm3 "$HELM3_VERSION" helm.sh/helm/v3/cmd/helm
+    go_install helm3 "$HELM3_VERSION" helm.sh/helm/v3/cmd/helm \
+      "-X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION"
   up_to_date ct "$CT_VERSION" || use_from_path ct "$CT_VERSION" version ||
     go_install ct "$CT_VERSION" github.com/helm/chart-testing/v3/ct \
       "-X github.com/helm/chart-testing/v3/ct/cmd.Version=$CT_VERSION"

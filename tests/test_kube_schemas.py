@@ -1,0 +1,24 @@
+"""Every rendered object is valid against the Kubernetes schemas of the target version, strictly
+(an unknown or misspelt field is an error)."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import ENVIRONMENTS
+from quikapp_charts import kube_validation, rendering
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_objects_are_valid_kubernetes(rendered, env):
+    objects = rendered[env].all
+    assert len(objects) > 100
+    assert kube_validation.problems(objects, rendering.kube_version()) == []
+
+
+def test_validation_reports_a_misspelt_field():
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
+                  "spec": {"replica": 2, "selector": {"matchLabels": {"app": "x"}},
+                           "template": {"metadata": {"labels": {"app": "x"}},
+                                        "spec": {"containers": [{"name": "x", "image": "x:1"}]}}}}
+    (problem,) = kube_validation.problems([deployment], rendering.kube_version())
+    assert problem.startswith("Deployment/x: spec:") and "replica" in problem

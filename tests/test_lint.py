@@ -1,0 +1,42 @@
+"""Every chart lints on its own (helm lint --strict, with helm 4 and helm 3) and as chart-testing
+sees the repository (ct lint --all with ct.yaml, its yamllint rules and Chart.yaml schema)."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from quikapp_charts import paths, rendering
+
+CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
+
+
+@pytest.mark.parametrize("helm", ["helm", "helm3"])
+@pytest.mark.parametrize("chart", CHARTS)
+def test_helm_lint_strict(chart, helm):
+    result = subprocess.run(
+        [paths.tool(helm), "lint", "--strict", str(paths.CHARTS / chart), "--kube-version", rendering.kube_version()],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize("env", ["local", "live"])
+def test_helm_lint_strict_with_environment_values(env):
+    result = subprocess.run(
+        [paths.tool("helm"), "lint", "--strict", str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
+         "--kube-version", rendering.kube_version()], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ct_lint_all(tmp_path):
+    # ct reads git to list charts; it lints every chart under chart-dirs with --all.
+    result = subprocess.run(
+        [paths.tool("ct"), "lint", "--all", "--config", str(paths.ROOT / "ct.yaml")],
+        capture_output=True, text=True, cwd=paths.ROOT,
+        env={**__import__("os").environ, "HOME": str(tmp_path)})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    for chart in CHARTS:
+        assert f"charts/{chart} =>" in output or f"charts/{chart}" in output
+    assert "All charts linted successfully" in output
