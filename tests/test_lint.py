@@ -40,3 +40,5 @@ def test_ct_lint_all(tmp_path):
     for chart in CHARTS:
         assert f"charts/{chart} =>" in output or f"charts/{chart}" in output
     assert "All charts linted successfully" in output
+    # Linting builds no dependency archives into the tree (ct.yaml: skip-helm-dependencies).
+    assert list(paths.CHARTS.rglob("*.tgz")) == [] and list(paths.CHARTS.rglob("Chart.lock")) == []

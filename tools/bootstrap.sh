@@ -44,6 +44,19 @@ go_install() {
   stamp "$name" "$pin"
 }
 
+# go_build_pinned NAME PIN MODULE PACKAGE [LDFLAGS]: build PACKAGE from MODULE@PIN through a small
+# wrapper module. For modules whose version list the proxy refuses, which `go install pkg@v` asks for.
+go_build_pinned() {
+  local name=$1 pin=$2 module=$3 pkg=$4 ldflags=${5:-}
+  local dir="$cache/build/$name-$pin"
+  say "$name $pin: building $pkg"
+  mkdir -p "$dir"
+  printf 'module quikapp.local/tools/%s\n\ngo 1.24\n\nrequire %s %s\n' "$name" "$module" "$pin" > "$dir/go.mod"
+  (cd "$dir" && go build -mod=mod -ldflags "-s -w $ldflags" -o "$bin/$name.tmp" "$pkg")
+  mv -f "$bin/$name.tmp" "$bin/$name"
+  stamp "$name" "$pin"
+}
+
 part_venv() {
   local venv="$cache/venv" sum
   sum=$(cat "$root/pyproject.toml" | sha256sum | cut -c1-16)
@@ -64,7 +77,7 @@ part_chart_tools() {
     go_install helm3 "$HELM3_VERSION" helm.sh/helm/v3/cmd/helm \
       "-X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION"
   up_to_date ct "$CT_VERSION" || use_from_path ct "$CT_VERSION" version ||
-    go_install ct "$CT_VERSION" github.com/helm/chart-testing/v3/ct \
+    go_build_pinned ct "$CT_VERSION" github.com/helm/chart-testing/v3 github.com/helm/chart-testing/v3/ct \
       "-X github.com/helm/chart-testing/v3/ct/cmd.Version=$CT_VERSION"
 }
 

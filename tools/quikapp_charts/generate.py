@@ -1,4 +1,5 @@
-"""`quikapp-charts generate [--check]`: write the service table into the stack charts' values.yaml.
+"""`quikapp-charts generate [--check]`: write the service table into the stack charts' values.yaml,
+and every chart's values.schema.json (values_schema.py) with the table's service names.
 
 Only the keys the table owns are written (tier, ports, replicas, autoscaling.maxReplicas and the
 table's flags); everything else in an entry, and every comment, is kept as written (ruamel.yaml).
@@ -12,7 +13,7 @@ import click
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from . import paths, service_table
+from . import paths, service_table, values_schema
 from .errors import CheckFailed, UserError, write_atomically
 
 
@@ -97,7 +98,7 @@ def _short(value) -> str:
 
 
 def plan(table: Path = paths.SERVICE_TABLE, charts: Path = paths.CHARTS) -> dict[Path, tuple[str, str]]:
-    """For each stack chart: (current text, generated text)."""
+    """For each generated file: (current text, generated text); current is "" for a missing file."""
     services = service_table.parse(table)
     by_stack: dict[str, list] = {stack: [] for stack in paths.STACKS}
     for service in services:
@@ -108,6 +109,10 @@ def plan(table: Path = paths.SERVICE_TABLE, charts: Path = paths.CHARTS) -> dict
         if not values_file.is_file():
             raise UserError(f"{values_file}: missing (stack chart {stack})")
         result[values_file] = (values_file.read_text(), render_stack(values_file, members))
+    for chart, schema in values_schema.schemas(services).items():
+        schema_file = charts / chart / "values.schema.json"
+        current = schema_file.read_text() if schema_file.is_file() else ""
+        result[schema_file] = (current, values_schema.dumps(schema))
     return result
 
 
@@ -122,7 +127,9 @@ def command(check: bool) -> None:
         if current == generated:
             continue
         name = values_file.relative_to(paths.ROOT)
-        if check:
+        if check and values_file.suffix == ".json":
+            drift.append(f"{name}: differs from the schema generated from the service table")
+        elif check:
             old = (yaml.load(current) or {}).get("services") or {}
             new = (yaml.load(generated) or {}).get("services") or {}
             found = _differences(old, new, "services") or ["formatting differs from the generated file"]

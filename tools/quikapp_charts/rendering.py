@@ -2,6 +2,7 @@
 namespace, the target Kubernetes version and --include-crds, over values/<env>.yaml."""
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +68,26 @@ class Rendered:
 
 
 def helm_error(stderr: str) -> str:
-    """Helm's error without its log lines (it reports followed symlinks at INFO)."""
-    lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("level=")
+    """Helm's refusal as one line: the schema violations (as dotted keys) or the chart's checks."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith("level=")
              and "found symbolic link" not in line]
-    return "\n".join(lines).removeprefix("Error: ").strip()
+    problems: list[str] = []
+    chart = ""
+    for line in lines:
+        heading = re.match(r"^([a-z0-9-]+):$", line)
+        if heading:
+            chart = "" if heading[1] == "quikapp" else heading[1] + "."
+            continue
+        schema = re.match(r"^- at '(.*?)': (.*)$", line)
+        check = re.match(r"^- (\S+: .*)$", line)
+        if schema and schema[2] != "validation failed":
+            key = chart + schema[1].strip("/").replace("/", ".") or "(top)"
+            problems.append(f"{key}: {schema[2]}")
+        elif check and not schema:
+            problems.append(check[1])
+    if problems:
+        return "; ".join(dict.fromkeys(problems))
+    return " ".join(lines).removeprefix("Error: ").strip()
 
 
 def render(env: str, helm: str = "helm", values_dir: Path | None = None, chart: Path | None = None,

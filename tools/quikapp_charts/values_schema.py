@@ -1,0 +1,227 @@
+"""The charts' values.schema.json files, built from one description of the values and the service
+table: closed wherever the keys are ours, service names enumerated per stack. Written by
+`quikapp-charts generate` beside each chart's values.yaml; Helm applies them on template and install.
+
+Only local `#/$defs/...` references are used (no file or remote $ref), so Argo CD and a packaged
+chart need nothing else.
+"""
+from __future__ import annotations
+
+import json
+
+from . import paths
+from .service_table import Service
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+PORT_NAME = r"^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$"
+IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+DIGEST = r"^sha256:[a-f0-9]{64}$"
+HOSTNAME = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
+BROKERS = r"^([a-z0-9.-]+:[0-9]{1,5})(,[a-z0-9.-]+:[0-9]{1,5})*$"
+
+
+def closed(properties: dict, **extra) -> dict:
+    return {"type": "object", "additionalProperties": False, "properties": properties, **extra}
+
+
+def map_of(value: dict, key_pattern: str | None = None) -> dict:
+    schema = {"type": "object", "additionalProperties": value}
+    if key_pattern:
+        schema["propertyNames"] = {"pattern": key_pattern}
+    return schema
+
+
+def string(pattern: str | None = None, **extra) -> dict:
+    return {"type": "string", **({"pattern": pattern} if pattern else {}), **extra}
+
+
+def integer(minimum: int, maximum: int) -> dict:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
+BOOL = {"type": "boolean"}
+PORT = integer(1, 65535)
+QUANTITY_VALUE = {"oneOf": [string(QUANTITY), {"type": "integer", "minimum": 0}]}
+INT_OR_PERCENT = {"oneOf": [{"type": "integer", "minimum": 0}, string(r"^[0-9]{1,3}%$")]}
+UTILIZATION = {"oneOf": [integer(1, 100), {"const": False}]}
+RESOURCE_MAP = map_of(QUANTITY_VALUE, r"^([a-z0-9.-]+/)?[a-z0-9-]+$")
+KUBE_OBJECT = {"type": "object"}  # Kubernetes-shaped; the Kubernetes schemas check it once rendered
+
+ENV_SOURCE = {
+    "oneOf": [
+        {"type": ["string", "number", "boolean"]},
+        closed({"secret": string(ENV_NAME.replace("A-Za-z_", "A-Za-z0-9_.-")), "name": string(DNS_LABEL)},
+               required=["secret"]),
+        closed({"config": string(r"^[-._a-zA-Z0-9]+$"), "name": string(DNS_LABEL)}, required=["config"]),
+        closed({"field": string(r"^(metadata|spec|status)\.[A-Za-z.\[\]'/-]+$")}, required=["field"]),
+        closed({"value": {"type": ["string", "number", "boolean"]}}, required=["value"]),
+        closed({"unset": {"const": True}}, required=["unset"]),
+    ]
+}
+
+PROBE = closed({
+    "path": string(r"^/"),
+    "port": string(PORT_NAME),
+    "initialDelaySeconds": integer(0, 3600),
+    "periodSeconds": integer(1, 3600),
+    "timeoutSeconds": integer(1, 3600),
+    "failureThreshold": integer(1, 100),
+    "successThreshold": integer(1, 100),
+})
+
+SERVICE = closed({
+    "enabled": BOOL,
+    "tier": string(DNS_LABEL),
+    "image": closed({
+        "registry": string(r"^[a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)*$"),
+        "repository": string(r"^([a-z0-9._-]+/)*[a-z0-9._-]*$"),
+        "tag": {"oneOf": [string(IMAGE_TAG), {"const": ""}]},
+        "digest": {"oneOf": [string(DIGEST), {"const": ""}]},
+        "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]},
+    }),
+    "ports": map_of(PORT, PORT_NAME),
+    "servicePorts": {"type": "array", "items": string(PORT_NAME), "uniqueItems": True},
+    "replicas": integer(0, 1000),
+    "autoscaling": closed({
+        "enabled": BOOL,
+        "maxReplicas": integer(1, 1000),
+        "cpuUtilization": UTILIZATION,
+        "memoryUtilization": UTILIZATION,
+        "podsMetrics": map_of(QUANTITY_VALUE, r"^[a-z_][a-z0-9_]*$"),
+    }),
+    "pdb": closed({
+        "enabled": BOOL,
+        "minAvailable": {"oneOf": [INT_OR_PERCENT, {"type": "null"}]},
+        "maxUnavailable": INT_OR_PERCENT,
+    }),
+    "env": map_of(ENV_SOURCE, ENV_NAME),
+    "resources": closed({"requests": RESOURCE_MAP, "limits": RESOURCE_MAP}),
+    "probes": closed({"liveness": PROBE, "readiness": PROBE}),
+    "metrics": closed({"enabled": BOOL, "port": string(PORT_NAME), "path": string(r"^/")}),
+    "antiAffinity": {"enum": ["preferred", "required"]},
+    "clustering": closed({
+        "enabled": BOOL,
+        "headlessPorts": {"type": "array", "items": string(PORT_NAME), "uniqueItems": True},
+    }),
+    "ingress": closed({
+        "enabled": BOOL,
+        "className": string(DNS_LABEL),
+        "host": {"oneOf": [string(HOSTNAME), {"const": ""}]},
+        "path": string(r"^/"),
+        "pathType": {"enum": ["Prefix", "Exact", "ImplementationSpecific"]},
+        "tlsSecret": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
+        "websocket": BOOL,
+        "websocketTimeoutSeconds": integer(1, 86400),
+        "annotations": map_of({"type": ["string", "number", "boolean"]}),
+    }),
+    "gpu": closed({
+        "enabled": BOOL,
+        "count": integer(0, 16),
+        "nodeSelector": map_of({"type": "string"}),
+        "tolerations": {"type": "array", "items": KUBE_OBJECT},
+    }),
+    "modelStorage": closed({
+        "enabled": BOOL,
+        "claimName": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
+        "mountPath": string(r"^/"),
+        "size": string(QUANTITY),
+        "storageClassName": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
+        "accessModes": {"type": "array", "minItems": 1, "items": {
+            "enum": ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]}},
+    }),
+    "keyVault": closed({"enabled": BOOL, "secretProviderClass": string(DNS_LABEL), "mountPath": string(r"^/")}),
+    "callers": {"type": "array", "items": string(DNS_LABEL), "uniqueItems": True},
+    "writablePaths": map_of(string(r"^/"), DNS_LABEL),
+    "podSecurityContext": KUBE_OBJECT,
+    "securityContext": KUBE_OBJECT,
+    "terminationGracePeriodSeconds": integer(0, 3600),
+    "podAnnotations": map_of({"type": "string"}),
+    "nodeSelector": map_of({"type": "string"}),
+    "tolerations": {"type": "array", "items": KUBE_OBJECT},
+})
+
+GLOBAL = closed({
+    "environment": string(DNS_LABEL),
+    "namespace": string(DNS_LABEL, maxLength=63),
+    "stacks": {"type": "array", "items": {"enum": list(paths.STACKS)}, "uniqueItems": True},
+    "image": closed({
+        "registry": string(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"),
+        "tag": string(IMAGE_TAG),
+        "requirePinned": BOOL,
+        "mutableTags": {"type": "array", "items": string(IMAGE_TAG)},
+    }),
+    "replicaOverride": integer(0, 100),
+    "requireExplicitResources": BOOL,
+    "secretName": string(DNS_LABEL),
+    "configMapName": string(DNS_LABEL),
+    "serviceAccountName": string(DNS_LABEL),
+    "config": {
+        "type": "object",
+        "properties": {
+            "LOG_LEVEL": {"enum": ["debug", "info", "warn", "error"]},
+            "KAFKA_BROKERS": {"oneOf": [string(BROKERS), {"const": ""}]},
+        },
+        "propertyNames": {"pattern": r"^[-._a-zA-Z0-9]+$", "not": {"const": "ENVIRONMENT"}},
+        "additionalProperties": {"type": ["string", "number", "boolean"]},
+    },
+    "resourceQuota": map_of(QUANTITY_VALUE, r"^(requests\.|limits\.)?[a-z0-9.-]+(/[a-z0-9-]+)?$"),
+    "networkPolicy": closed({
+        "enabled": BOOL,
+        "databaseNamespace": string(DNS_LABEL),
+        "databasePorts": {"type": "array", "items": PORT, "uniqueItems": True},
+        "ingressNamespace": string(DNS_LABEL),
+        "monitoringNamespace": string(DNS_LABEL),
+        "dnsNamespace": string(DNS_LABEL),
+        "gatewayPort": PORT,
+        "externalEgressPorts": map_of(PORT, DNS_LABEL),
+    }),
+    "smokeTest": closed({
+        "image": string(r"^[a-z0-9./:@_-]+$"),
+        "timeoutSeconds": integer(1, 300),
+        "resources": closed({"requests": RESOURCE_MAP, "limits": RESOURCE_MAP}),
+    }),
+})
+
+DEFS = {"service": SERVICE, "global": GLOBAL}
+SERVICE_REF = {"$ref": "#/$defs/service"}
+
+
+def stack_values(stack: str, services: list[Service]) -> dict:
+    """The schema of one stack chart's values (also its section of the umbrella's values)."""
+    properties = {
+        "enabled": BOOL,
+        # Checked once, at the umbrella's top level, where a release engineer writes it.
+        "global": {"type": "object"},
+        "defaults": SERVICE_REF,
+        "services": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {svc.name: SERVICE_REF for svc in services if svc.stack == stack},
+        },
+        "quikapp-lib": {"type": "object"},
+    }
+    if stack == "python":
+        properties["gpuDefaults"] = SERVICE_REF
+    return closed(properties)
+
+
+def _document(title: str, body: dict) -> dict:
+    return {"$schema": "http://json-schema.org/draft-07/schema#", "title": title, **body, "$defs": DEFS}
+
+
+def schemas(services: list[Service]) -> dict[str, dict]:
+    """chart name -> its values.schema.json document."""
+    out = {}
+    for stack in paths.STACKS:
+        out[stack] = _document(f"QuikApp {stack} chart values", stack_values(stack, services))
+    umbrella = {stack: stack_values(stack, services) for stack in paths.STACKS}
+    umbrella["global"] = {"$ref": "#/$defs/global"}
+    umbrella["quikapp-lib"] = {"type": "object"}
+    out["quikapp"] = _document("QuikApp values (values/<env>.yaml)", closed(umbrella))
+    return out
+
+
+def dumps(schema: dict) -> str:
+    return json.dumps(schema, indent=2) + "\n"
