@@ -2,8 +2,15 @@
 an unknown field is an error), with kubernetes-validate's bundled schemas."""
 from __future__ import annotations
 
+import functools
+
 import kubernetes_validate
+from kubernetes_validate import utils as _kv_utils
 from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
+
+# kubernetes-validate parses the schema files (the definitions file is megabytes) on every call;
+# parsed schemas are never modified, so one parse per file serves every object.
+_kv_utils.schema_contents = functools.lru_cache(maxsize=None)(_kv_utils.schema_contents)
 
 
 def problems(objects: list[dict], kube_version: str) -> list[str]:
