@@ -1,0 +1,109 @@
+"""`quikapp-charts validate`: every environment rendered (values schema and template checks), every
+object checked against the Kubernetes schemas, and a table of what each environment deploys."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from conftest import ENVIRONMENTS
+from test_cli_support import (add_to_values, assert_one_line_error, copy_repo, gpu_deployments,
+                              replica_floor, run)
+
+
+@pytest.fixture(scope="module")
+def every_env():
+    """One `validate --all --output json` for the module (it is the slow command)."""
+    return run("validate", "--all", "--output", "json")
+
+
+def test_all_environments_are_valid(every_env):
+    assert every_env.code == 0, every_env.stderr
+    report = every_env.json
+    assert report["ok"] is True
+    assert report["kubeVersion"].startswith("1.36")
+    assert [e["env"] for e in report["environments"]] == ENVIRONMENTS
+    assert {e["result"] for e in report["environments"]} == {"ok"}
+    assert all(e["problems"] == [] and e["error"] is None for e in report["environments"])
+
+
+def test_the_table_figures_are_those_of_the_rendered_objects(every_env, rendered):
+    for entry in every_env.json["environments"]:
+        objects = rendered[entry["env"]].all
+        kinds = Counter(o["kind"] for o in objects)
+        assert entry["namespace"] == rendered[entry["env"]].namespace
+        assert entry["summary"] == {
+            "objects": len(objects),
+            "deployments": kinds["Deployment"],
+            "hpas": kinds["HorizontalPodAutoscaler"],
+            "pdbs": kinds["PodDisruptionBudget"],
+            "ingresses": kinds["Ingress"],
+            "networkPolicies": kinds["NetworkPolicy"],
+            "gpuDeployments": len(gpu_deployments(objects)),
+            "replicaFloor": replica_floor(objects),
+        }, entry["env"]
+
+
+def test_what_the_environments_deploy(every_env):
+    summary = {e["env"]: e["summary"] for e in every_env.json["environments"]}
+    assert {s["deployments"] for s in summary.values()} == {33}
+    assert {s["gpuDeployments"] for s in summary.values()} == {4}
+    assert summary["local"]["hpas"] == 0 and summary["local"]["replicaFloor"] == 33
+    assert summary["live"]["hpas"] == 33 and summary["live"]["pdbs"] > 0
+    assert summary["live"]["replicaFloor"] > summary["staging"]["replicaFloor"] > summary["dev"]["replicaFloor"]
+
+
+def test_text_table_and_progress():
+    result = run("validate", "dev", "live")
+    assert result.code == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines() if "Env" in line)
+    for column in ("Objects", "Deployments", "GPU", "Replica floor", "HPAs", "PDBs", "Ingresses", "NetPols"):
+        assert column in header
+    rows = {line.split()[1]: line for line in result.stdout.splitlines() if line.startswith("│")}
+    assert set(rows) == {"dev", "live"} and all("ok" in row for row in rows.values())
+    assert "quikapp-prod" in rows["live"]
+    assert "2 environments valid" in result.stdout
+    progress = sorted(line for line in result.stderr.splitlines() if line.startswith("["))
+    assert [line[:5] for line in progress] == ["[1/2]", "[2/2]"]
+    assert run("validate", "dev", "--quiet").stderr == ""
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    """A copy of the repository where qa's values break the schema and local's make an object
+    the Kubernetes schema rejects (tolerations are passed through to the pod as written)."""
+    root = copy_repo(tmp_path_factory.mktemp("broken"))
+    add_to_values(root / "values" / "qa.yaml", {"nestjs": {"services": {"notification-servce": {"replicas": 2}}}})
+    add_to_values(root / "values" / "local.yaml",
+                  {"python": {"services": {"moderation-service": {"tolerations": [{"keyy": "x"}]}}}})
+    return root
+
+
+def test_problems_are_one_line_per_environment_and_exit_1(broken):
+    result = run("validate", "qa", "local", "dev", "-o", "json", root=broken)
+    line = assert_one_line_error(result, 1, "2 of 3", "qa", "local")
+    assert "dev" not in line.split(":", 2)[-1]
+    by_env = {e["env"]: e for e in result.json["environments"]}
+    assert result.json["ok"] is False
+    assert by_env["dev"]["result"] == "ok"
+    qa = by_env["qa"]
+    assert qa["result"] == "refused" and "\n" not in qa["error"]
+    assert qa["error"].startswith("values/qa.yaml: ") and "notification-servce" in qa["error"]
+    local = by_env["local"]
+    assert local["result"] == "invalid" and local["summary"]["deployments"] == 33
+    (problem,) = local["problems"]
+    assert problem.startswith("Deployment/moderation-service: spec.template.spec.tolerations") and "keyy" in problem
+
+
+def test_problems_in_the_text_output(broken):
+    result = run("validate", "qa", "local", root=broken, tmpdir=None)
+    assert result.code == 1
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("qa: ")] == [
+        next(line for line in lines if line.startswith("qa: values/qa.yaml: "))]
+    assert any(line.startswith("local: Deployment/moderation-service: ") for line in lines)
+
+
+def test_bad_input_exits_2():
+    assert_one_line_error(run("validate", "dev", "nope"), 2, "values/nope.yaml", "nope")
+    assert_one_line_error(run("validate", "dev", "--all"), 2, "--all")
