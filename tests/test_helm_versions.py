@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ENVIRONMENTS
+from support import ENVIRONMENTS
 from quikapp_charts import rendering
 
 

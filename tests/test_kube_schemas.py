@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ENVIRONMENTS
+from support import ENVIRONMENTS
 from quikapp_charts import kube_validation, rendering
 
 

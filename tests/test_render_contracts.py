@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import design
-from conftest import ENVIRONMENTS
+from support import ENVIRONMENTS
 from quikapp_charts import paths, service_table
 
 SERVICES = service_table.parse(paths.SERVICE_TABLE)

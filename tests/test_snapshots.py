@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from conftest import ENVIRONMENTS
+from support import ENVIRONMENTS
 
 
 class YamlSnapshot(SingleFileSnapshotExtension):

@@ -54,3 +54,11 @@ def environments() -> list[str]:
     present = {p.stem for p in VALUES.glob("*.yaml")}
     ordered = [e for e in ENVIRONMENTS if e in present]
     return ordered + sorted(present - set(ordered))
+
+
+def shown(path: Path) -> str:
+    """A path as the user knows it: relative to the repository when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT.resolve()))
+    except ValueError:
+        return str(path)

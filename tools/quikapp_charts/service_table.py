@@ -11,6 +11,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from . import paths
 from .errors import UserError
 
 STACK_HEADINGS = {
@@ -109,7 +110,8 @@ def parse(path: Path) -> list[Service]:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise UserError(f"{path}: cannot read the service table ({exc.strerror})") from None
+        raise UserError(f"{paths.shown(path)}: cannot read the service table ({exc.strerror})") from None
+    path = paths.shown(path)  # as the messages name it
     lines = text.splitlines()
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
 

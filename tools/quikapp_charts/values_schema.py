@@ -27,10 +27,12 @@ def closed(properties: dict, **extra) -> dict:
 
 
 def map_of(value: dict, key_pattern: str | None = None) -> dict:
-    schema = {"type": "object", "additionalProperties": value}
-    if key_pattern:
-        schema["propertyNames"] = {"pattern": key_pattern}
-    return schema
+    """A map of any keys (or keys matching key_pattern) to value. patternProperties rather than
+    propertyNames: Helm reports a refused key there as `additional properties 'x' not allowed` at
+    the map's own path."""
+    if key_pattern is None:
+        return {"type": "object", "additionalProperties": value}
+    return {"type": "object", "patternProperties": {key_pattern: value}, "additionalProperties": False}
 
 
 def string(pattern: str | None = None, **extra) -> dict:
@@ -162,9 +164,11 @@ GLOBAL = closed({
         "properties": {
             "LOG_LEVEL": {"enum": ["debug", "info", "warn", "error"]},
             "KAFKA_BROKERS": {"oneOf": [string(BROKERS), {"const": ""}]},
+            # quikapp-config's ENVIRONMENT comes from global.environment, never from here.
+            "ENVIRONMENT": {"not": {}},
         },
-        "propertyNames": {"pattern": r"^[-._a-zA-Z0-9]+$", "not": {"const": "ENVIRONMENT"}},
-        "additionalProperties": {"type": ["string", "number", "boolean"]},
+        "patternProperties": {r"^[-._a-zA-Z0-9]+$": {"type": ["string", "number", "boolean"]}},
+        "additionalProperties": False,
     },
     "resourceQuota": map_of(QUANTITY_VALUE, r"^(requests\.|limits\.)?[a-z0-9.-]+(/[a-z0-9-]+)?$"),
     "networkPolicy": closed({

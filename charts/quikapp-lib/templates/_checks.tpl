@@ -22,7 +22,8 @@ What a schema cannot say about one merged service, as a list of messages naming 
 {{- if and $global.image.requirePinned (not $svc.image.digest) -}}
 {{- $tag := include "quikapp.image.tag" . -}}
 {{- if or (not $tag) (eq $tag "latest") (hasSuffix "-latest" $tag) (has $tag $global.image.mutableTags) -}}
-{{- $problems = append $problems (printf "%s.image.tag: %q is mutable or missing; %s pins image tags (set a version or a digest)" $key $tag $global.environment) -}}
+{{- $where := ternary (printf "%s.image.tag" $key) "global.image.tag" (not (empty $svc.image.tag)) -}}
+{{- $problems = append $problems (printf "%s: %q is mutable or missing; %s pins image tags (set a version or a digest)" $where $tag $global.environment) -}}
 {{- end -}}
 {{- end -}}
 {{- if $global.requireExplicitResources -}}
@@ -55,9 +56,13 @@ What a schema cannot say about one merged service, as a list of messages naming 
 {{- $problems = append $problems (printf "%s.ports.http: every service needs an http port (probes, metrics, Service)" $key) -}}
 {{- end -}}
 {{- end -}}
-{{- range $suffix := list "-allow-ingress" "-headless" "-ingress" -}}
-{{- if gt (len (printf "%s%s" $svc.name $suffix)) 63 -}}
-{{- $problems = append $problems (printf "%s: object name %s%s is longer than 63 characters" $key $svc.name $suffix) -}}
+{{- $names := list (printf "%s-allow-ingress" $svc.name) (printf "%s-headless" $svc.name) -}}
+{{- if $svc.modelStorage.enabled -}}
+{{- $names = append $names (include "quikapp.modelStorage.claimName" $svc) -}}
+{{- end -}}
+{{- range $name := $names -}}
+{{- if gt (len $name) 63 -}}
+{{- $problems = append $problems (printf "%s: object name %s is longer than 63 characters" $key $name) -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $problems -}}
@@ -68,7 +73,8 @@ Usage: {{ include "quikapp.checks.report" $problems }}
 Fails once with every problem found, so one run shows all of them.
 */}}
 {{- define "quikapp.checks.report" -}}
-{{- if . -}}
-{{- fail (printf "\n%d problem(s) in the values:\n  - %s" (len .) (join "\n  - " .)) -}}
+{{- $problems := uniq . -}}
+{{- if $problems -}}
+{{- fail (printf "\n%d problem(s) in the values:\n  - %s" (len $problems) (join "\n  - " $problems)) -}}
 {{- end -}}
 {{- end -}}
