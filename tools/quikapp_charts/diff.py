@@ -143,7 +143,8 @@ def compare(old: Any, new: Any, path: str = "") -> list[Change]:
             else:
                 changes += compare(old[index], new[index], sub)
     elif old != new or type(old) is not type(new):
-        if isinstance(old, (dict, list)) or isinstance(new, (dict, list)):
+        scalars = isinstance(old, list) and isinstance(new, list)  # lists of scalars: one line
+        if not scalars and (isinstance(old, (dict, list)) or isinstance(new, (dict, list))):
             changes += [Change("-", p, old=v) for p, v in leaves(old, path)]
             changes += [Change("+", p, new=v) for p, v in leaves(new, path)]
         else:
