@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "cluster",
     "bump",
     "package",
+    "publish",
 ]
 
 EXIT_CODES = """Exit codes: 0 ok, 1 a check found problems, 2 bad input (one line names the file and key)."""
