@@ -166,3 +166,49 @@ def test_signed_packages_verify(tmp_path):
                               capture_output=True, text=True)
     assert verified.returncode == 0, verified.stderr
     assert "Signed by: QuikApp Release <release@quikapp.dev>" in verified.stdout + verified.stderr
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """The CNCF distribution registry on a free 127.0.0.1 port, stopped after the test."""
+    import socket
+    import time
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "registry.yaml"
+    config.write_text(f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'blobs'}\n"
+                      f"http:\n  addr: 127.0.0.1:{port}\n")
+    process = subprocess.Popen([paths.tool("registry"), "serve", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, process.stderr.read().decode()
+                assert time.monotonic() < deadline, "registry did not start"
+                time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_publish_to_an_oci_registry_and_render_from_it(packaged, registry, tmp_path):
+    dist, _ = packaged
+    result = cli(paths.ROOT, "publish", str(dist), "--oci", f"oci://{registry}/charts", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    rows = yaml.safe_load(result.stdout)
+    assert len(rows) == 7 and all(len(row["sha256"]) == 64 for row in rows)
+    rendered = subprocess.run(
+        [paths.tool("helm"), "template", "quikapp", f"oci://{registry}/charts/quikapp", "--version", "0.1.0",
+         "--plain-http", "-n", "quikapp-dev", "-f", str(paths.env_values_file("dev")),
+         "--kube-version", rendering.kube_version()],
+        env=helm_env(tmp_path), capture_output=True, text=True)
+    assert rendered.returncode == 0, rendered.stderr
+    objects = Objects(rendering.Rendered("dev", "quikapp-dev", rendered.stdout))
+    assert len(objects.names("Deployment")) == 33
+    assert objects.get("ConfigMap", "quikapp-config")["data"]["ENVIRONMENT"] == "dev"

@@ -79,6 +79,9 @@ part_chart_tools() {
   up_to_date ct "$CT_VERSION" || use_from_path ct "$CT_VERSION" version ||
     go_build_pinned ct "$CT_VERSION" github.com/helm/chart-testing/v3 github.com/helm/chart-testing/v3/ct \
       "-X github.com/helm/chart-testing/v3/ct/cmd.Version=$CT_VERSION"
+  up_to_date registry "$DISTRIBUTION_VERSION" ||
+    go_build_pinned registry "$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3 \
+      github.com/distribution/distribution/v3/cmd/registry
 }
 
 part_cluster_tools() {
