@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
 import click
+from rich import box
 from rich.table import Table
 
 from . import console, kube_validation, list_services, paths, rendering
@@ -40,9 +41,9 @@ class Result:
     @property
     def short(self) -> str:
         if self.error is not None:
-            return "values refused"
+            return "refused"
         if self.problems:
-            return f"{len(self.problems)} invalid object{'s' if len(self.problems) > 1 else ''}"
+            return f"{len(self.problems)} invalid"
         return "ok"
 
     def to_json(self) -> dict:
@@ -107,12 +108,13 @@ def run(envs: list[str], jobs: int, quiet: bool = True) -> list[Result]:
 
 
 def table(results: list[Result]) -> Table:
+    """Narrow enough for an 80-column terminal; the namespace only where it is not quikapp-<env>."""
     t = Table(title=f"Kubernetes {rendering.kube_version()}, rendered as Argo CD renders",
-              title_justify="left")
+              title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+              caption="Deploy: Deployments, GPU: of them on GPUs, Floor: replicas at the HPA "
+                      "minimums, NetPol: NetworkPolicies", caption_justify="left")
     t.add_column("Env")
-    t.add_column("Namespace")
-    for heading in ("Objects", "Deployments", "GPU", "Replica floor", "HPAs", "PDBs", "Ingresses",
-                    "NetPols"):
+    for heading in ("Objects", "Deploy", "GPU", "Floor", "HPA", "PDB", "Ingress", "NetPol"):
         t.add_column(heading, justify="right")
     t.add_column("Result")
     keys = ("objects", "deployments", "gpuDeployments", "replicaFloor", "hpas", "pdbs", "ingresses",
@@ -120,8 +122,14 @@ def table(results: list[Result]) -> Table:
     for r in results:
         cells = [str(r.summary[k]) if r.summary else "-" for k in keys]
         colour = "green" if r.status == "ok" else "red"
-        t.add_row(r.env, r.namespace or "-", *cells, f"[{colour}]{r.short}[/]")
+        t.add_row(r.env, *cells, f"[{colour}]{r.short}[/]")
     return t
+
+
+def namespaces_line(results: list[Result]) -> str:
+    other = [f"{r.env}: {r.namespace}" for r in results
+             if r.namespace and r.namespace != f"quikapp-{r.env}"]
+    return "Namespaces: quikapp-<env>" + (f", except {', '.join(other)}" if other else "")
 
 
 @click.command("validate", epilog=console.EXIT_CODES)
@@ -143,6 +151,7 @@ def command(envs: tuple[str, ...], every: bool, jobs: int, quiet: bool, output: 
     else:
         out = console.console()
         out.print(table(results))
+        out.print(namespaces_line(results))
         for r in results:
             if r.error is not None:
                 out.print(f"[red]{r.env}[/]: ", end="")
