@@ -58,7 +58,7 @@ def test_text_has_a_table_per_stack_and_a_summary():
     result = run("list", "dev")
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
-    titles = [line.split(" (")[0] for line in lines if line.endswith("services)")]
+    titles = [line.split(" (")[0] for line in lines if line.rstrip().endswith("services)")]
     assert titles == list(paths.STACKS)
     gateway = next(line for line in lines if "backend-gateway" in line)
     assert "api.dev.quikapp.dev" in gateway and "2-30" in gateway

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import click
+from rich import box
 from rich.table import Table
 
 from . import console, paths, rendering
@@ -130,24 +131,29 @@ def inventory(env: str, namespace: str, objects: list[dict]) -> Inventory:
     return Inventory(env, namespace, len(objects), kinds, services)
 
 
+def _pdb(pdb: dict | None) -> str:
+    if not pdb:
+        return "-"
+    return ", ".join(f"min {v} up" if k == "minAvailable" else f"max {v} down" for k, v in pdb.items())
+
+
 def table(inv: Inventory) -> list[Table]:
+    """One table per stack, in the catalogue's order; narrow enough for 80 columns."""
     tables = []
     stacks = sorted({s.stack for s in inv.services}, key=_stack_order)
     for stack in stacks:
         rows = [s for s in inv.services if s.stack == stack]
-        t = Table(title=f"{stack} ({len(rows)} services)", title_justify="left", title_style="bold")
+        t = Table(title=f"{stack} ({len(rows)} services)", title_justify="left", title_style="bold",
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         t.add_column("Service")
-        t.add_column("Tier")
-        t.add_column("Replicas", justify="right")
+        t.add_column("Floor", justify="right")
         t.add_column("HPA", justify="right")
         t.add_column("PDB")
         t.add_column("GPU", justify="right")
         t.add_column("Ingress")
         for s in rows:
-            pdb = ", ".join(f"{k} {v}" for k, v in (s.pdb or {}).items()) or "-"
-            t.add_row(s.name, s.tier, str(s.replicas),
-                      f"{s.hpa['min']}-{s.hpa['max']}" if s.hpa else "-", pdb,
-                      str(s.gpu) if s.gpu else "-", ", ".join(s.hosts) or "-")
+            t.add_row(s.name, str(s.replicas), f"{s.hpa['min']}-{s.hpa['max']}" if s.hpa else "-",
+                      _pdb(s.pdb), str(s.gpu) if s.gpu else "-", ", ".join(s.hosts) or "-")
         tables.append(t)
     return tables
 
@@ -157,7 +163,8 @@ def table(inv: Inventory) -> list[Table]:
 @console.output_option
 def command(env: str, output: str) -> None:
     """The services ENV deploys (default local), by stack, read from its rendered objects:
-    replica floor (the HPA's minimum when it autoscales), HPA range, PDB, GPUs, ingress hosts."""
+    replica floor (the HPA's minimum when it autoscales), HPA range, PDB, GPUs, ingress hosts.
+    --output json adds each service's tier and images."""
     rendered = rendering.render(env)
     inv = inventory(env, rendered.namespace, load_objects(rendered.text))
     if output == "json":
@@ -166,6 +173,7 @@ def command(env: str, output: str) -> None:
     out = console.console()
     for t in table(inv):
         out.print(t)
+        out.print()
     s = inv.summary
     out.print(f"{env} ({inv.namespace}): {s['deployments']} Deployments, {s['gpuDeployments']} on GPUs, "
               f"replica floor {s['replicaFloor']}, {s['hpas']} HPAs, {s['pdbs']} PDBs, "
