@@ -13,6 +13,8 @@ from . import paths
 from .errors import UserError
 
 RELEASE = "quikapp"
+# libyaml's loader when PyYAML has it: several times faster on a 180-object render.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def kube_version() -> str:
@@ -79,7 +81,7 @@ class Rendered:
 
     @property
     def objects(self) -> list[dict]:
-        return [doc for doc in yaml.safe_load_all(self.text) if doc]
+        return [doc for doc in yaml.load_all(self.text, Loader=_FAST_LOADER) if doc]
 
 
 def helm_error(stderr: str) -> str:
