@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ENVIRONMENTS
+from support import ENVIRONMENTS
 from test_cli_support import (add_to_values, assert_one_line_error, copy_repo, gpu_deployments,
                               replica_floor, run)
 
