@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -11,11 +12,7 @@ import yaml
 
 from quikapp_charts import cluster, paths
 
-# Large enough for every environment at once: live runs elixir-realtime at 10 replicas with
-# required anti-affinity on kubernetes.io/hostname, and the GPU services of all environments
-# together need more GPUs than one environment does.
-TEST_CPU_NODES = 14
-TEST_GPU_NODES = 6
+HELM_TIMEOUT = "3m"
 
 
 def run(*cmd: str, check: bool = True, input: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -38,6 +35,63 @@ def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return run(paths.tool("helm"), "--kubeconfig", str(cluster.KUBECONFIG), *args, check=check)
 
 
+def load_yaml_docs(text: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+
+
+def is_hook(obj: dict) -> bool:
+    return "helm.sh/hook" in (obj.get("metadata", {}).get("annotations") or {})
+
+
+def cpu_cores(text: str) -> float:
+    return float(text[:-1]) / 1000 if str(text).endswith("m") else float(text)
+
+
+def replicas_of(rendered: list[dict]) -> dict[str, int]:
+    """Deployment name -> replicas: spec.replicas, or the HPA's minReplicas when an HPA owns it."""
+    hpa_min = {
+        h["spec"]["scaleTargetRef"]["name"]: h["spec"].get("minReplicas", 1)
+        for h in rendered
+        if h.get("kind") == "HorizontalPodAutoscaler" and h["spec"]["scaleTargetRef"].get("kind") == "Deployment"
+    }
+    return {d["metadata"]["name"]: hpa_min.get(d["metadata"]["name"], d["spec"].get("replicas", 1))
+            for d in rendered if d.get("kind") == "Deployment"}
+
+
+@dataclass
+class Shape:
+    cpu_nodes: int
+    gpu_nodes: int
+
+
+def cluster_shape(renders: dict[str, list[dict]]) -> Shape:
+    """Nodes enough for every environment at once, each at its replica floor plus a rolling surge.
+
+    Required anti-affinity on kubernetes.io/hostname needs as many CPU nodes as the largest
+    Deployment has replicas (live: elixir-realtime at 10) plus one for the surge pod; the GPU
+    nodes must hold every environment's GPU pods together.
+    """
+    gpus, cores, widest = 0, 0.0, 0
+    for rendered in renders.values():
+        replicas = replicas_of(rendered)
+        env_surge = 0
+        for dep in (o for o in rendered if o.get("kind") == "Deployment"):
+            count = replicas[dep["metadata"]["name"]]
+            widest = max(widest, count)
+            pod_gpus = 0
+            for container in dep["spec"]["template"]["spec"].get("containers", []):
+                res = container.get("resources") or {}
+                pod_gpus += int((res.get("limits") or {}).get(cluster.GPU_RESOURCE, 0))
+                cores += count * cpu_cores((res.get("requests") or {}).get("cpu", "0"))
+            gpus += count * pod_gpus
+            env_surge += pod_gpus
+        gpus += env_surge  # one surge pod per GPU Deployment while an environment rolls
+    cpu_nodes = max(cluster.DEFAULT_CPU_NODES, widest + 2,
+                    math.ceil(cores * 1.5 / float(cluster.CPU_NODE_CAPACITY["cpu"])) + 1)
+    gpu_nodes = max(cluster.DEFAULT_GPU_NODES, math.ceil(gpus / cluster.GPUS_PER_NODE) + 1)
+    return Shape(cpu_nodes, gpu_nodes)
+
+
 @dataclass
 class Installed:
     """One environment installed into the cluster."""
@@ -56,43 +110,64 @@ class Installed:
         return sorted(o["metadata"]["name"] for o in self.of_kind(kind))
 
 
+def namespace_for(env: str) -> str:
+    return cluster.values_namespace(env)
+
+
+def render(env: str) -> list[dict]:
+    return cluster.render(env, namespace_for(env), [])
+
+
 class Installer:
-    def __init__(self) -> None:
+    """installed(env): `helm upgrade --install` of ENV into its namespace, once per session."""
+
+    def __init__(self, renders: dict[str, list[dict]]) -> None:
+        self.renders = renders
         self.done: dict[str, Installed] = {}
+        self.failed: dict[str, str] = {}
 
     def __call__(self, env: str) -> Installed:
+        if env in self.failed:
+            raise AssertionError(f"{env} did not install (see its first test): {self.failed[env][:2000]}")
         if env not in self.done:
-            namespace = cluster.values_namespace(env)
-            # Two environments that share a namespace name get one each here.
-            if any(i.namespace == namespace for i in self.done.values()):
-                namespace = f"{namespace}-{env}"
-            start = time.monotonic()
-            cluster.apply([cluster.namespace_object(namespace)])
-            rendered = cluster.render(env, namespace, [])
-            claims = [o for o in rendered if o.get("kind") == "PersistentVolumeClaim"]
-            if claims:
-                cluster.volumes_for_claims(claims, namespace)
-            proc = helm("upgrade", "--install", cluster.RELEASE, str(paths.UMBRELLA),
-                        "-f", str(paths.env_values_file(env)), "-n", namespace,
-                        "--wait", "--timeout", "5m")
-            self.done[env] = Installed(env, namespace, rendered, proc.stdout + proc.stderr,
-                                       time.monotonic() - start)
+            try:
+                self.done[env] = self._install(env)
+            except AssertionError as exc:
+                self.failed[env] = str(exc)
+                raise
         return self.done[env]
 
+    def _install(self, env: str) -> Installed:
+        namespace = namespace_for(env)
+        rendered = self.renders.get(env) or render(env)
+        start = time.monotonic()
+        cluster.apply([cluster.namespace_object(namespace)])
+        claims = [o for o in rendered if o.get("kind") == "PersistentVolumeClaim"]
+        if claims:
+            cluster.volumes_for_claims(claims, namespace)
+        proc = helm("upgrade", "--install", cluster.RELEASE, str(paths.UMBRELLA),
+                    "-f", str(paths.env_values_file(env)), "-n", namespace,
+                    "--wait", "--timeout", HELM_TIMEOUT, check=False)
+        if proc.returncode != 0:
+            errors = "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("level=INFO"))
+            raise AssertionError(f"helm upgrade --install for {env} failed: {errors}\n"
+                                 f"{not_running(namespace)}")
+        return Installed(env, namespace, rendered, proc.stdout + proc.stderr, time.monotonic() - start)
 
-def expected_replicas(inst: Installed) -> dict[str, int]:
-    """Deployment name -> replicas: spec.replicas, or the HPA's minReplicas when an HPA owns it."""
-    hpa_min = {
-        h["spec"]["scaleTargetRef"]["name"]: h["spec"].get("minReplicas", 1)
-        for h in inst.of_kind("HorizontalPodAutoscaler")
-        if h["spec"]["scaleTargetRef"].get("kind") == "Deployment"
-    }
-    out = {}
-    for dep in inst.of_kind("Deployment"):
-        name = dep["metadata"]["name"]
-        out[name] = hpa_min.get(name, dep["spec"].get("replicas", 1))
-    return out
 
-
-def load_yaml_docs(text: str) -> list[dict]:
-    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+def not_running(namespace: str) -> str:
+    """Why pods of a namespace are not running: their latest scheduling or admission warnings."""
+    lines = []
+    for pod in kubectl_json("get", "pods", "-n", namespace)["items"]:
+        if pod.get("status", {}).get("phase") != "Running" and not is_hook(pod):
+            lines.append(f"pod {pod['metadata']['name']}: {pod.get('status', {}).get('phase')}")
+    events = kubectl_json("get", "events", "-n", namespace, "--field-selector", "type=Warning")["items"]
+    seen = set()
+    for event in events:
+        if event.get("reason", "").startswith("FailedGet") or "metrics" in event.get("message", ""):
+            continue
+        msg = f"{event['involvedObject']['kind']}/{event['involvedObject']['name']}: {event.get('message')}"
+        if msg not in seen:
+            seen.add(msg)
+            lines.append(msg)
+    return "\n".join(lines[:40])

@@ -1,17 +1,18 @@
 """Cluster tests: a real control plane (kwokctl --runtime binary) with fake CPU and GPU nodes.
 
-One session-scoped cluster serves every test here; each environment is installed once, into its
-own namespace, the first time a test asks for it. pytest-helm-charts' `kube_cluster` fixture gets
-the cluster's kubeconfig through its `--kube-config` option, which the session fixture sets.
-`make test` builds the cluster tools first, so these tests always run; they are never skipped.
+One session-scoped cluster serves every test here, sized from the rendered environments so all
+of them fit at once; each environment is installed once, into its own namespace, the first time
+a test asks for it. pytest-helm-charts' `kube_cluster` fixture gets the cluster's kubeconfig
+through its `--kube-config` option, which the session fixture sets. `make test` builds the
+cluster tools first, so these tests always run; they are never skipped.
 """
 from __future__ import annotations
 
 import pytest
 
-from quikapp_charts import cluster
+from quikapp_charts import cluster, paths
 
-from clusterlib import TEST_CPU_NODES, TEST_GPU_NODES, Installer
+from clusterlib import Installer, Shape, cluster_shape, render
 
 
 def pytest_collection_modifyitems(config, items):
@@ -20,10 +21,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def local_cluster(pytestconfig):
+def renders() -> dict[str, list[dict]]:
+    """Every environment rendered (helm template) into its namespace."""
+    return {env: render(env) for env in paths.environments()}
+
+
+@pytest.fixture(scope="session")
+def shape(renders) -> Shape:
+    return cluster_shape(renders)
+
+
+@pytest.fixture(scope="session")
+def local_cluster(pytestconfig, shape):
     """The local cluster, up for the whole session and down (nothing left running) at its end."""
     was_running = cluster.api_ready()
-    cluster.up("local", TEST_CPU_NODES, TEST_GPU_NODES)
+    cluster.up("local", shape.cpu_nodes, shape.gpu_nodes)
     pytestconfig.option.kube_config = str(cluster.KUBECONFIG)
     yield cluster.KUBECONFIG
     if not was_running:
@@ -37,8 +49,6 @@ def kube_config(local_cluster, pytestconfig) -> str:
 
 
 @pytest.fixture(scope="session")
-def installed(local_cluster) -> Installer:
+def installed(local_cluster, renders) -> Installer:
     """installed(env) installs ENV once per session and returns what was installed where."""
-    return Installer()
-
-
+    return Installer(renders)

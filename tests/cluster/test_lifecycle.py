@@ -9,7 +9,7 @@ import pytest
 
 from quikapp_charts import cluster, paths
 
-from clusterlib import TEST_CPU_NODES, TEST_GPU_NODES, kubectl, kubectl_json
+from clusterlib import kubectl, kubectl_json
 
 pytestmark = pytest.mark.cluster
 
@@ -20,11 +20,11 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           text=True, env=cluster.tool_env(), cwd=paths.ROOT, timeout=600)
 
 
-def test_nodes_have_the_gpu_mock(local_cluster):
+def test_nodes_have_the_gpu_mock(local_cluster, shape):
     nodes = kubectl_json("get", "nodes")["items"]
     gpu = [n for n in nodes if n["metadata"]["labels"].get(cluster.GPU_LABEL_KEY) == cluster.GPU_LABEL_VALUE]
     cpu = [n for n in nodes if n not in gpu]
-    assert len(gpu) == TEST_GPU_NODES and len(cpu) == TEST_CPU_NODES
+    assert len(gpu) == shape.gpu_nodes and len(cpu) == shape.cpu_nodes
     for node in gpu:
         assert {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"} in node["spec"]["taints"]
         assert node["status"]["capacity"]["nvidia.com/gpu"] == str(cluster.GPUS_PER_NODE)
@@ -51,9 +51,9 @@ def test_the_control_plane_is_ours_and_local(local_cluster):
             f"port {port} listens on every address, not only 127.0.0.1"
 
 
-def test_up_twice_is_harmless(local_cluster):
+def test_up_twice_is_harmless(local_cluster, shape):
     before = kubectl_json("get", "nodes")["items"]
-    result = cli("cluster", "up", "--nodes", str(TEST_CPU_NODES), "--gpu-nodes", str(TEST_GPU_NODES))
+    result = cli("cluster", "up", "--nodes", str(shape.cpu_nodes), "--gpu-nodes", str(shape.gpu_nodes))
     assert result.returncode == 0, result.stderr
     assert "already running" in result.stderr
     after = kubectl_json("get", "nodes")["items"]
@@ -74,7 +74,7 @@ def test_install_of_an_unknown_environment_is_one_line(local_cluster):
     assert "values/no-such-env.yaml" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_down_leaves_no_process_and_no_port(local_cluster):
+def test_down_leaves_no_process_and_no_port(local_cluster, shape):
     pids, ports = cluster.cluster_pids(), cluster.cluster_ports()
     assert len(pids) >= 5, "etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok"
     assert ports and all(cluster.listening(p) for p in ports)
@@ -86,5 +86,5 @@ def test_down_leaves_no_process_and_no_port(local_cluster):
     # down twice is harmless too
     assert cli("cluster", "down").returncode == 0
     # the rest of the session needs the cluster again
-    cluster.up("local", TEST_CPU_NODES, TEST_GPU_NODES)
+    cluster.up("local", shape.cpu_nodes, shape.gpu_nodes)
     assert cluster.api_ready()

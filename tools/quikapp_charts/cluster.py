@@ -55,6 +55,8 @@ GPU_NODE_CAPACITY = {
 DEFAULT_CPU_NODES = 12
 DEFAULT_GPU_NODES = 2
 POD_SECURITY_LEVEL = "restricted"
+SERVICE_CIDR = "10.96.0.0/16"
+POD_CIDR = "10.244.0.1/16"
 NODE_ROLE_LABEL = "quikapp.io/node-pool"
 
 # kwok's default stages (what kwokctl uses when its config holds no Stage), read from the kwok
@@ -67,6 +69,15 @@ KWOK_DEFAULT_STAGES = (
     "kustomize/stage/pod/fast/pod-delete.yaml",
 )
 OUR_STAGES = paths.ROOT / "tools" / "kwok"  # our own Stage files, added to the defaults
+
+# The Secrets Store CSI driver's SecretProviderClass CRD and CSIDriver object (the charts mount
+# Azure Key Vault secrets through it), read from the driver's Go module.
+SECRETS_STORE_MODULE = "sigs.k8s.io/secrets-store-csi-driver"
+SECRETS_STORE_DEFAULT_VERSION = "v1.4.8"  # until tools/versions.env pins SECRETS_STORE_CSI_DRIVER_VERSION
+SECRETS_STORE_FILES = (
+    "deploy/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml",
+    "deploy/csidriver.yaml",
+)
 
 LOCAL_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
                   "kubectl", "kwok", "kwokctl")
@@ -168,13 +179,13 @@ def api_ready() -> bool:
     return proc.returncode == 0 and proc.stdout.strip() == "ok"
 
 
-def wait_for(what: str, condition, timeout: float, interval: float = 1.0) -> None:
+def wait_for(what: str, condition, timeout: float, interval: float = 1.0, hint: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(interval)
-    raise UserError(f"{what}: not ready after {timeout:.0f}s")
+    raise UserError(f"{what}: not ready after {timeout:.0f}s{hint}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,21 +197,27 @@ def require_binaries(names: Iterable[str]) -> None:
         raise UserError(f".cache/bin lacks {', '.join(missing)}; run `make cluster-tools` first")
 
 
-def kwok_module_dir() -> Path:
-    """sigs.k8s.io/kwok at the pinned version, from the Go module cache (downloaded if need be)."""
-    version = paths.versions()["KWOK_VERSION"]
+def go_module_dir(module: str, version: str) -> Path:
+    """A Go module's folder in the module cache (downloaded through the module proxy if need be)."""
     env = tool_env()
     env.setdefault("GOFLAGS", "-mod=mod")
     try:
-        proc = subprocess.run(["go", "mod", "download", "-json", f"sigs.k8s.io/kwok@{version}"],
+        proc = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"],
                               capture_output=True, text=True, env=env, cwd=paths.CACHE)
     except FileNotFoundError:
-        raise UserError("go: not found; the cluster needs Go to read kwok's stages from the module cache")
-    info = json.loads(proc.stdout or "{}")
+        raise UserError(f"go: not found; the cluster reads {module}'s files from the Go module cache")
+    try:
+        info = json.loads(proc.stdout or "{}")
+    except ValueError:
+        info = {}
     if proc.returncode != 0 or "Dir" not in info:
-        raise UserError(f"go mod download sigs.k8s.io/kwok@{version} failed: "
+        raise UserError(f"go mod download {module}@{version} failed: "
                         f"{info.get('Error') or last_line(proc.stderr)}")
     return Path(info["Dir"])
+
+
+def kwok_module_dir() -> Path:
+    return go_module_dir("sigs.k8s.io/kwok", paths.versions()["KWOK_VERSION"])
 
 
 def kwok_stages() -> list[dict]:
@@ -234,6 +251,13 @@ def kwok_config() -> list[dict]:
             "kubeAuthorization": True,
             "disableQPSLimits": True,
         },
+        # Every environment at once: about 40 Services and 100 pods each, far more than the
+        # defaults' /24s (which also overlap: kube-apiserver's 10.0.0.0/24, kwok's 10.0.0.1/24).
+        "componentsPatches": [
+            {"name": "kube-apiserver",
+             "extraArgs": [{"key": "service-cluster-ip-range", "value": SERVICE_CIDR}]},
+            {"name": "kwok-controller", "extraArgs": [{"key": "cidr", "value": POD_CIDR}]},
+        ],
     }
     return [config, *kwok_stages()]
 
@@ -488,6 +512,17 @@ def ensure_storage_class() -> None:
     apply([storage_class(STORAGE_CLASS, default=True)])
 
 
+def ensure_secrets_store() -> None:
+    """The SecretProviderClass CRD and the secrets-store CSIDriver, as the driver's release ships them."""
+    version = paths.versions().get("SECRETS_STORE_CSI_DRIVER_VERSION", SECRETS_STORE_DEFAULT_VERSION)
+    module = go_module_dir(SECRETS_STORE_MODULE, version)
+    objects = [d for rel in SECRETS_STORE_FILES for d in yaml.safe_load_all((module / rel).read_text())
+               if isinstance(d, dict)]
+    apply(objects)
+    kubectl("wait", "--for=condition=Established", "--timeout=60s",
+            "crd/secretproviderclasses.secrets-store.csi.x-k8s.io")
+
+
 def volumes_for_claims(claims: list[dict], namespace: str) -> None:
     """One static PersistentVolume pre-bound to each claim (and its StorageClass if missing)."""
     classes = {sc["metadata"]["name"] for sc in kubectl_json("get", "storageclass")["items"]}
@@ -651,8 +686,11 @@ def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int =
         kind_up(nodes, gpu_nodes)
         State(provider, nodes, gpu_nodes).save()
         kind_shape_nodes(nodes, gpu_nodes)
-    wait_for("nodes", lambda: nodes_ready(nodes + gpu_nodes), 120)
+    logs = KWOK_WORKDIR / "clusters" / CLUSTER_NAME / "logs" / "kwok-controller.log"
+    wait_for("nodes", lambda: nodes_ready(nodes + gpu_nodes), 90,
+             hint=f" (see {logs.relative_to(paths.ROOT)})" if provider == "local" else "")
     ensure_storage_class()
+    ensure_secrets_store()
     say(f"cluster {CLUSTER_NAME} ({provider}) is up in {time.monotonic() - start:.0f}s; "
         f"KUBECONFIG={KUBECONFIG.relative_to(paths.ROOT)}")
 
