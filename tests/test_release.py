@@ -147,10 +147,20 @@ def test_publish_to_an_http_repository_and_install_from_it(packaged, served, tmp
     assert (folder / "index.yaml").read_text() == index_before
 
 
-def test_signed_packages_verify(tmp_path):
-    gnupg = tmp_path / "gnupg"
-    gnupg.mkdir(mode=0o700)
-    env = {**os.environ, "GNUPGHOME": str(gnupg)}
+@pytest.fixture
+def gnupg_home(tmp_path):
+    """A throwaway GnuPG home; its gpg-agent is stopped after the test."""
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    try:
+        yield env
+    finally:
+        subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True)
+
+
+def test_signed_packages_verify(tmp_path, gnupg_home):
+    env = gnupg_home
     subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "QuikApp Release <release@quikapp.dev>",
                     "rsa2048", "sign", "never"], env=env, check=True, capture_output=True)
     secring, pubring = tmp_path / "secring.gpg", tmp_path / "pubring.gpg"
