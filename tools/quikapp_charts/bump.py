@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 import semver
-from rich.table import Table
 from ruamel.yaml import YAML
 
 from . import console, paths
@@ -121,9 +120,5 @@ def command(chart: str, part: str, dry_run: bool, output: str) -> None:
     if output == "json":
         console.emit_json({"dryRun": dry_run, "charts": rows})
         return
-    table = Table(title="planned versions (dry run)" if dry_run else "chart versions")
-    for column in ("chart", "from", "to"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["chart"], row["from"], row["to"])
-    console.console().print(table)
+    console.print_table("planned versions (dry run)" if dry_run else "chart versions", ["chart", "from", "to"],
+                        [[row["chart"], row["from"], row["to"]] for row in rows])

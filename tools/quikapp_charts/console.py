@@ -63,3 +63,15 @@ def steps(description: str, total: int, quiet: bool = False) -> Iterator[Steps]:
     with progress:
         task = progress.add_task(description, total=total)
         yield Steps(progress, task, total, quiet)
+
+
+def print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    """A titled table of strings on stdout."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console().print(table)

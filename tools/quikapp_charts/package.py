@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from . import console, paths
 from .bump import load_charts
@@ -67,9 +66,6 @@ def command(out: Path, sign_key: str | None, keyring: Path | None, output: str) 
     if output == "json":
         console.emit_json(rows)
         return
-    table = Table(title=f"packaged into {paths.shown(out)}")
-    for column in ("chart", "version", "bytes", "sha256", "signed"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["chart"], row["version"], str(row["bytes"]), row["sha256"][:16], "yes" if row["signed"] else "no")
-    console.console().print(table)
+    console.print_table(f"packaged into {paths.shown(out)}", ["chart", "version", "bytes", "sha256", "signed"],
+                        [[row["chart"], row["version"], str(row["bytes"]), row["sha256"][:16],
+                          "yes" if row["signed"] else "no"] for row in rows])

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import click
 import yaml
-from rich.table import Table
 
 from . import console, paths
 from .errors import UserError
@@ -110,9 +109,5 @@ def command(dist: Path, repo_dir: Path | None, url: str | None, oci: str | None,
     if output == "json":
         console.emit_json(rows)
         return
-    table = Table(title=f"published to {url or oci}")
-    for column in ("archive", "status", "sha256"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["archive"], row["status"], row["sha256"][:16])
-    console.console().print(table)
+    console.print_table(f"published to {url or oci}", ["archive", "status", "sha256"],
+                        [[row["archive"], row["status"], row["sha256"][:16]] for row in rows])
