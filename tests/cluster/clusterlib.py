@@ -17,7 +17,7 @@ HELM_TIMEOUT = "3m"
 
 def run(*cmd: str, check: bool = True, input: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     proc = subprocess.run(list(cmd), capture_output=True, text=True, env=cluster.tool_env(),
-                          input=input, timeout=timeout)
+                          input=input, timeout=timeout, cwd=paths.ROOT)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc

@@ -15,9 +15,13 @@ from quikapp_charts import cluster, paths
 from clusterlib import Installer, Shape, cluster_shape, render
 
 
+# The lifecycle checks stop and restart the cluster, so they go first; `ct install` wants the GPU
+# nodes free of the environments; the upgrade changes an installed environment, so it goes last.
+ORDER = {"test_lifecycle.py": 0, "test_ct_install.py": 1, "test_upgrade.py": 3}
+
+
 def pytest_collection_modifyitems(config, items):
-    # The lifecycle checks stop and restart the cluster: run them before the other cluster tests.
-    items.sort(key=lambda item: 0 if item.path.name == "test_lifecycle.py" else 1)
+    items.sort(key=lambda item: ORDER.get(item.path.name, 2) if "cluster" in item.path.parts else 2)
 
 
 @pytest.fixture(scope="session")

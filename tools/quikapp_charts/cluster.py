@@ -523,35 +523,38 @@ def ensure_secrets_store() -> None:
             "crd/secretproviderclasses.secrets-store.csi.x-k8s.io")
 
 
+def persistent_volume(name: str, claim_spec: dict, storage_class: str, claim_ref: dict | None) -> dict:
+    spec = {
+        "capacity": {"storage": (claim_spec.get("resources", {}).get("requests") or {}).get("storage", "1Gi")},
+        "accessModes": claim_spec.get("accessModes") or ["ReadWriteOnce"],
+        "volumeMode": claim_spec.get("volumeMode", "Filesystem"),
+        "storageClassName": storage_class,
+        "persistentVolumeReclaimPolicy": "Retain",
+        "hostPath": {"path": f"/var/lib/quikapp-models/{name}", "type": "DirectoryOrCreate"},
+    }
+    if claim_ref:
+        spec["claimRef"] = claim_ref
+    return {"apiVersion": "v1", "kind": "PersistentVolume",
+            "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "quikapp-charts-cluster"}},
+            "spec": spec}
+
+
+def storage_classes_for(claims: list[dict]) -> list[dict]:
+    """A no-provisioner StorageClass for each class the claims name that the cluster lacks."""
+    classes = {sc["metadata"]["name"] for sc in kubectl_json("get", "storageclass")["items"]}
+    wanted = {c.get("spec", {}).get("storageClassName") or STORAGE_CLASS for c in claims}
+    return [storage_class(name, default=False) for name in sorted(wanted - classes)]
+
+
 def volumes_for_claims(claims: list[dict], namespace: str) -> None:
     """One static PersistentVolume pre-bound to each claim (and its StorageClass if missing)."""
-    classes = {sc["metadata"]["name"] for sc in kubectl_json("get", "storageclass")["items"]}
-    objects: list[dict] = []
+    objects = storage_classes_for(claims)
     for claim in claims:
         name = claim["metadata"]["name"]
         spec = claim.get("spec", {})
-        cls = spec.get("storageClassName") or STORAGE_CLASS
-        if cls not in classes:
-            objects.append(storage_class(cls, default=False))
-            classes.add(cls)
-        size = (spec.get("resources", {}).get("requests", {}) or {}).get("storage", "1Gi")
-        pv_name = f"{namespace}-{name}"[:253]
-        objects.append({
-            "apiVersion": "v1",
-            "kind": "PersistentVolume",
-            "metadata": {"name": pv_name,
-                         "labels": {"app.kubernetes.io/managed-by": "quikapp-charts-cluster"}},
-            "spec": {
-                "capacity": {"storage": size},
-                "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-                "volumeMode": spec.get("volumeMode", "Filesystem"),
-                "storageClassName": cls,
-                "persistentVolumeReclaimPolicy": "Retain",
-                "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                             "namespace": namespace, "name": name},
-                "hostPath": {"path": f"/var/lib/quikapp-models/{pv_name}", "type": "DirectoryOrCreate"},
-            },
-        })
+        ref = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": namespace, "name": name}
+        objects.append(persistent_volume(f"{namespace}-{name}"[:253], spec,
+                                         spec.get("storageClassName") or STORAGE_CLASS, ref))
     # A volume released by an earlier install of the same claim binds again.
     for pv in kubectl_json("get", "pv", "-l", "app.kubernetes.io/managed-by=quikapp-charts-cluster")["items"]:
         ref = pv["spec"].get("claimRef") or {}
@@ -559,6 +562,33 @@ def volumes_for_claims(claims: list[dict], namespace: str) -> None:
             kubectl("patch", "pv", pv["metadata"]["name"], "--type=json",
                     "-p", '[{"op":"remove","path":"/spec/claimRef/uid"},'
                           '{"op":"remove","path":"/spec/claimRef/resourceVersion"}]', check=False)
+    if objects:
+        apply(objects)
+
+
+def spare_volumes(claims: list[dict], copies: int = 1) -> None:
+    """Unbound PersistentVolumes that COPIES installs of these claims can bind, in any namespace
+    (for installs whose namespace is not known beforehand, such as `ct install`'s)."""
+    objects = storage_classes_for(claims)
+    available: dict[tuple, int] = {}
+    for pv in kubectl_json("get", "pv", "-l", "quikapp.io/spare=true")["items"]:
+        if pv.get("status", {}).get("phase") == "Available":
+            key = (pv["spec"]["storageClassName"], pv["spec"]["capacity"]["storage"],
+                   tuple(pv["spec"]["accessModes"]))
+            available[key] = available.get(key, 0) + 1
+    needed: dict[tuple, tuple[int, dict]] = {}
+    for claim in claims:
+        spec = claim.get("spec", {})
+        pv = persistent_volume("x", spec, spec.get("storageClassName") or STORAGE_CLASS, None)
+        key = (pv["spec"]["storageClassName"], pv["spec"]["capacity"]["storage"], tuple(pv["spec"]["accessModes"]))
+        count, _ = needed.get(key, (0, spec))
+        needed[key] = (count + copies, spec)
+    for key, (count, spec) in needed.items():
+        for _ in range(count - available.get(key, 0)):
+            name = f"spare-{key[0]}-{os.urandom(4).hex()}"
+            pv = persistent_volume(name, spec, key[0], None)
+            pv["metadata"]["labels"]["quikapp.io/spare"] = "true"
+            objects.append(pv)
     if objects:
         apply(objects)
 

@@ -1,0 +1,86 @@
+"""Upgrade an installed environment with changed values, then roll it back.
+
+dev has HPAs, so a Deployment's replica floor lives in its HPA's minReplicas; a config value
+changes the shared ConfigMap and, through the pods' checksum annotation, rolls every Deployment
+(which the ResourceQuota must admit with the rolling-update surge).
+"""
+from __future__ import annotations
+
+import pytest
+from pykube import Deployment
+from pytest_helm_charts.k8s.deployment import _deployment_running
+from pytest_helm_charts.utils import wait_for_objects_condition
+
+from quikapp_charts import cluster, paths
+
+from clusterlib import HELM_TIMEOUT, helm, kubectl_json, replicas_of
+
+pytestmark = pytest.mark.cluster
+
+ENV = "dev"
+CONFIG_KEY = "LOG_LEVEL"
+
+
+def history(namespace: str) -> list[dict]:
+    import json
+    return json.loads(helm("history", cluster.RELEASE, "-n", namespace, "-o", "json").stdout)
+
+
+def config_map(namespace: str) -> dict:
+    maps = [c for c in kubectl_json("get", "configmap", "-n", namespace)["items"]
+            if CONFIG_KEY in (c.get("data") or {})]
+    assert len(maps) == 1, [c["metadata"]["name"] for c in maps]
+    return maps[0]["data"]
+
+
+def hpa_min(namespace: str, deployment: str) -> int:
+    for hpa in kubectl_json("get", "hpa", "-n", namespace)["items"]:
+        if hpa["spec"]["scaleTargetRef"]["name"] == deployment:
+            return hpa["spec"]["minReplicas"]
+    raise AssertionError(f"no HPA for {deployment}")
+
+
+def rolled_out(kube_cluster, namespace: str, names: list[str], floor: dict[str, int]) -> list[Deployment]:
+    def done(d: Deployment) -> bool:
+        return _deployment_running(d) and d.replicas >= floor[d.name]
+    return wait_for_objects_condition(kube_cluster.kube_client, Deployment, names, namespace, done,
+                                      timeout_sec=180, missing_ok=False)
+
+
+def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
+    inst = installed(ENV)
+    ns = inst.namespace
+    floor = replicas_of(inst.rendered)
+    # A Deployment with an HPA (no `replicas` of its own), outside the GPU pool.
+    target = next(d for d in inst.of_kind("Deployment")
+                  if "replicas" not in d["spec"] and "nodeSelector" not in d["spec"]["template"]["spec"])
+    name, stack = target["metadata"]["name"], target["metadata"]["labels"]["stack"]
+    before_rev = history(ns)[-1]["revision"]
+    before_config = config_map(ns)[CONFIG_KEY]
+    new_config = "warn" if before_config != "warn" else "error"
+    new_floor = floor[name] + 1
+
+    helm("upgrade", cluster.RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(ENV)), "-n", ns,
+         "--set", f"{stack}.services.{name}.replicas={new_floor}",
+         "--set", f"global.config.{CONFIG_KEY}={new_config}",
+         "--wait", "--timeout", HELM_TIMEOUT)
+    revs = history(ns)
+    assert revs[-1]["revision"] == before_rev + 1 and revs[-1]["status"] == "deployed"
+    assert revs[-2]["status"] == "superseded"
+    assert config_map(ns)[CONFIG_KEY] == new_config
+    assert hpa_min(ns, name) == new_floor
+    upgraded_floor = dict(floor, **{name: new_floor})
+    deployments = rolled_out(kube_cluster, ns, sorted(floor), upgraded_floor)
+    # The config change rolled every Deployment: each runs only its new ReplicaSet's pods.
+    for d in deployments:
+        assert int(d.obj["status"]["updatedReplicas"]) == d.replicas, d.name
+
+    helm("rollback", cluster.RELEASE, str(before_rev), "-n", ns, "--wait", "--timeout", HELM_TIMEOUT)
+    revs = history(ns)
+    assert revs[-1]["revision"] == before_rev + 2 and revs[-1]["status"] == "deployed"
+    assert revs[-1]["description"] == f"Rollback to {before_rev}"
+    assert config_map(ns)[CONFIG_KEY] == before_config
+    assert hpa_min(ns, name) == floor[name]
+    # Without metrics the HPA keeps the Deployment where it is; it never goes below the floor.
+    rolled_out(kube_cluster, ns, sorted(floor), floor)
+    helm("test", cluster.RELEASE, "-n", ns, "--timeout", "2m")
