@@ -413,17 +413,21 @@ def kind_up(nodes: int, gpu_nodes: int) -> None:
         run([paths.tool("kind"), "export", "kubeconfig", "--name", CLUSTER_NAME,
              "--kubeconfig", str(KUBECONFIG)])
         return
-    config = {
-        "kind": "Cluster",
-        "apiVersion": "kind.x-k8s.io/v1alpha4",
-        "networking": {"apiServerAddress": "127.0.0.1"},
-        "nodes": [{"role": "control-plane"}] + [{"role": "worker"}] * (nodes + gpu_nodes),
-    }
     config_path = paths.CACHE / "kind-config.yaml"
-    write_atomically(config_path, yaml.safe_dump(config, sort_keys=False))
+    write_atomically(config_path, yaml.safe_dump(kind_config(nodes, gpu_nodes), sort_keys=False))
     say(f"creating kind cluster {CLUSTER_NAME} with {nodes + gpu_nodes} workers")
     run([paths.tool("kind"), "create", "cluster", "--name", CLUSTER_NAME, "--config", str(config_path),
          "--kubeconfig", str(KUBECONFIG), "--wait", "5m"], stream=True)
+
+
+def kind_config(nodes: int, gpu_nodes: int) -> dict:
+    """One control plane and a worker per CPU and GPU node, the API server on 127.0.0.1."""
+    return {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "networking": {"apiServerAddress": "127.0.0.1"},
+        "nodes": [{"role": "control-plane"}] + [{"role": "worker"} for _ in range(nodes + gpu_nodes)],
+    }
 
 
 def kind_shape_nodes(nodes: int, gpu_nodes: int) -> None:
@@ -649,18 +653,75 @@ def install(env: str, *, namespace: str | None = None, values: Sequence[str] = (
         raise UserError("the cluster is not running; start it with `quikapp-charts cluster up`")
     namespace = namespace or values_namespace(env)
     extra = helm_args(values, sets)
+    rendered = render(env, namespace, extra)
+    check_capacity(env, rendered, namespace)
     apply([namespace_object(namespace)])
-    claims = [o for o in render(env, namespace, extra) if o.get("kind") == "PersistentVolumeClaim"]
+    claims = [o for o in rendered if o.get("kind") == "PersistentVolumeClaim"]
     if claims:
         volumes_for_claims(claims, namespace)
     say(f"installing {RELEASE} for {env} into namespace {namespace} (helm upgrade --install --wait)")
     start = time.monotonic()
-    helm("upgrade", "--install", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
-         "-n", namespace, *extra, "--wait", "--timeout", timeout)
+    proc = helm("upgrade", "--install", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
+                "-n", namespace, *extra, "--wait", "--timeout", timeout, check=False)
+    if proc.returncode != 0:
+        raise UserError(f"helm upgrade --install {RELEASE} for {env} failed: {last_line(proc.stderr)}"
+                        f"{why_not_running(namespace)}")
     say(f"{env}: installed and ready in {time.monotonic() - start:.0f}s")
     if show:
         click.echo(pods_table([namespace]))
     return namespace
+
+
+def floor_replicas(rendered: list[dict]) -> dict[str, int]:
+    """Deployment name -> replicas at the floor (the HPA's minReplicas when an HPA owns it)."""
+    hpa_min = {h["spec"]["scaleTargetRef"]["name"]: h["spec"].get("minReplicas", 1)
+               for h in rendered if h.get("kind") == "HorizontalPodAutoscaler"}
+    return {d["metadata"]["name"]: hpa_min.get(d["metadata"]["name"], d["spec"].get("replicas", 1))
+            for d in rendered if d.get("kind") == "Deployment"}
+
+
+def pod_gpus(pod_spec: dict) -> int:
+    return sum(int(((c.get("resources") or {}).get("limits") or {}).get(GPU_RESOURCE, 0))
+               for c in pod_spec.get("containers", []))
+
+
+def check_capacity(env: str, rendered: list[dict], namespace: str) -> None:
+    """Fail early, in one line, when the cluster's nodes cannot hold ENV at its replica floor."""
+    replicas = floor_replicas(rendered)
+    deployments = [d for d in rendered if d.get("kind") == "Deployment"]
+    need_gpus = sum(replicas[d["metadata"]["name"]] * pod_gpus(d["spec"]["template"]["spec"])
+                    for d in deployments)
+    nodes = [n for n in kubectl_json("get", "nodes")["items"] if not n["spec"].get("unschedulable")]
+    total = sum(int(n.get("status", {}).get("allocatable", {}).get(GPU_RESOURCE, 0)) for n in nodes)
+    used = sum(pod_gpus(p["spec"]) for p in kubectl_json("get", "pods", "-A")["items"]
+               if p["metadata"]["namespace"] != namespace
+               and p.get("status", {}).get("phase") not in ("Succeeded", "Failed"))
+    if need_gpus > total - used:
+        raise UserError(f"{env} needs {need_gpus} {GPU_RESOURCE} at its replica floor and the cluster has "
+                        f"{total - used} free; add GPU nodes: quikapp-charts cluster up --gpu-nodes "
+                        f"{-(-(need_gpus + used) // GPUS_PER_NODE)}")
+    plain = [n for n in nodes if not n["spec"].get("taints")]
+    for dep in deployments:
+        affinity = dep["spec"]["template"]["spec"].get("affinity", {}).get("podAntiAffinity", {})
+        hard = any(t.get("topologyKey") == "kubernetes.io/hostname"
+                   for t in affinity.get("requiredDuringSchedulingIgnoredDuringExecution", []))
+        name = dep["metadata"]["name"]
+        if hard and not pod_gpus(dep["spec"]["template"]["spec"]) and replicas[name] > len(plain):
+            raise UserError(f"{env}: {name} runs {replicas[name]} replicas, one per node, and the cluster has "
+                            f"{len(plain)} CPU nodes; quikapp-charts cluster up --nodes {replicas[name] + 1}")
+
+
+def why_not_running(namespace: str) -> str:
+    """'; N pods not running, e.g. POD: REASON' for a failed install's one-line error."""
+    stuck = [p for p in kubectl_json("get", "pods", "-n", namespace)["items"]
+             if p.get("status", {}).get("phase") != "Running"
+             and "helm.sh/hook" not in (p["metadata"].get("annotations") or {})]
+    if not stuck:
+        return ""
+    pod = stuck[0]
+    reason = next((c.get("message") for c in pod.get("status", {}).get("conditions", [])
+                   if c.get("status") == "False" and c.get("message")), pod.get("status", {}).get("phase"))
+    return f"; {len(stuck)} pods not running, e.g. {pod['metadata']['name']}: {reason}"
 
 
 # --------------------------------------------------------------------------------------------
