@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -314,12 +315,18 @@ def local_up() -> None:
 
 
 def cluster_pids() -> list[int]:
+    """The processes kwokctl started for the cluster (by its pid files; a pid since reused by
+    another program is left out)."""
+    cluster_dir = str(KWOK_WORKDIR / "clusters" / CLUSTER_NAME)
     pids = []
     for pidfile in (KWOK_WORKDIR / "clusters" / CLUSTER_NAME / "pids").glob("*.pid"):
         try:
-            pids.append(int(pidfile.read_text().strip()))
+            pid = int(pidfile.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         except (OSError, ValueError):
-            pass
+            continue
+        if cluster_dir in cmdline:
+            pids.append(pid)
     return pids
 
 
@@ -734,7 +741,7 @@ def pods_table(namespaces: Sequence[str] | None = None) -> str:
     else:
         pods = [p for p in kubectl_json("get", "pods", "-A")["items"]]
     rows = [("NAMESPACE", "POD", "PHASE", "NODE", "POOL")]
-    for pod in sorted(pods, key=lambda p: (p["metadata"]["namespace"], p.get("spec", {}).get("nodeName", ""),
+    for pod in sorted(pods, key=lambda p: (p["metadata"]["namespace"], natural(p.get("spec", {}).get("nodeName", "")),
                                            p["metadata"]["name"])):
         node = pod.get("spec", {}).get("nodeName") or "-"
         pool = nodes.get(node, {}).get("metadata", {}).get("labels", {}).get(NODE_ROLE_LABEL, "-")
@@ -751,7 +758,7 @@ def nodes_table() -> str:
         if node:
             per_node[node] = per_node.get(node, 0) + 1
     rows = [("NODE", "POOL", "READY", "CPU", "MEMORY", "GPU", "PODS")]
-    for node in kubectl_json("get", "nodes")["items"]:
+    for node in sorted(kubectl_json("get", "nodes")["items"], key=lambda n: natural(n["metadata"]["name"])):
         meta, status = node["metadata"], node.get("status", {})
         ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
         alloc = status.get("allocatable", {})
@@ -759,6 +766,11 @@ def nodes_table() -> str:
                      alloc.get("cpu", "-"), alloc.get("memory", "-"), alloc.get(GPU_RESOURCE, "-"),
                      f"{per_node.get(meta['name'], 0)}/{alloc.get('pods', '-')}"))
     return format_table(rows)
+
+
+def natural(name: str) -> tuple:
+    """Sort key that puts quikapp-cpu-2 before quikapp-cpu-10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name or ""))
 
 
 def format_table(rows: Sequence[Sequence[str]]) -> str:
