@@ -6,6 +6,8 @@ changes the shared ConfigMap and, through the pods' checksum annotation, rolls e
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from pykube import Deployment
 from pytest_helm_charts.k8s.deployment import _deployment_running
@@ -22,7 +24,6 @@ CONFIG_KEY = "LOG_LEVEL"
 
 
 def history(namespace: str) -> list[dict]:
-    import json
     return json.loads(helm("history", cluster.RELEASE, "-n", namespace, "-o", "json").stdout)
 
 

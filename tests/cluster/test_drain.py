@@ -1,0 +1,45 @@
+"""A node drain goes through: the PodDisruptionBudgets allow evictions, and every environment's
+Deployments come back to their replica floor on the other nodes.
+
+(A PDB whose minAvailable equals the replica floor would block the drain for good.)
+"""
+from __future__ import annotations
+
+import pytest
+from pykube import Deployment
+from pytest_helm_charts.k8s.deployment import _deployment_running
+from pytest_helm_charts.utils import wait_for_objects_condition
+
+from quikapp_charts import cluster, paths
+
+from clusterlib import kubectl, kubectl_json, replicas_of
+
+pytestmark = pytest.mark.cluster
+
+
+def test_draining_the_busiest_node_respects_the_pdbs(installed, kube_cluster):
+    envs = [installed(env) for env in paths.environments()]
+    with_pdbs = [inst for inst in envs if inst.of_kind("PodDisruptionBudget")]
+    assert with_pdbs, "no environment renders a PodDisruptionBudget"
+    namespaces = {inst.namespace for inst in with_pdbs}
+    counts: dict[str, int] = {}
+    for pod in kubectl_json("get", "pods", "-A")["items"]:
+        node = pod["spec"].get("nodeName")
+        if pod["metadata"]["namespace"] in namespaces and node and not node.startswith(f"{cluster.CLUSTER_NAME}-gpu"):
+            counts[node] = counts.get(node, 0) + 1
+    node = max(counts, key=counts.get)
+    try:
+        result = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=120s",
+                         check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        left = [p["metadata"]["name"] for p in kubectl_json("get", "pods", "-A", "--field-selector",
+                                                            f"spec.nodeName={node}")["items"]]
+        assert left == []
+        for inst in envs:
+            floor = replicas_of(inst.rendered)
+            wait_for_objects_condition(
+                kube_cluster.kube_client, Deployment, sorted(floor), inst.namespace,
+                lambda d, floor=floor: _deployment_running(d) and d.replicas >= floor[d.name],
+                timeout_sec=120, missing_ok=False)
+    finally:
+        kubectl("uncordon", node)
