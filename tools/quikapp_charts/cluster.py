@@ -10,7 +10,9 @@ GPU mock: GPU nodes are labelled kubernetes.io/accelerator=nvidia-tesla-v100, ta
 nvidia.com/gpu=present:NoSchedule and advertise nvidia.com/gpu in capacity and allocatable.
 Storage mock: a default StorageClass `quikapp-models`, and before each install one static
 PersistentVolume pre-bound to every PersistentVolumeClaim the release renders, so claims bind
-whatever class an environment names.
+whatever class an environment names (the real kube-controller-manager binds them).
+Secrets: the Secrets Store CSI driver's SecretProviderClass CRD and CSIDriver object, from the
+driver's Go module. Containers never run, so pods mounting its volumes start regardless.
 """
 from __future__ import annotations
 
