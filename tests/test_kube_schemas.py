@@ -22,3 +22,11 @@ def test_validation_reports_a_misspelt_field():
                                         "spec": {"containers": [{"name": "x", "image": "x:1"}]}}}}
     (problem,) = kube_validation.problems([deployment], rendering.kube_version())
     assert problem.startswith("Deployment/x: spec:") and "replica" in problem
+
+
+def test_custom_resources_are_checked_against_their_crd(rendered):
+    vault = dict(rendered["live"].get("SecretProviderClass", "azure-kv-secrets"))
+    assert kube_validation.problems([vault], rendering.kube_version()) == []
+    vault["spec"] = {**vault["spec"], "provder": "azure"}
+    (problem,) = kube_validation.problems([vault], rendering.kube_version())
+    assert problem.startswith("SecretProviderClass/azure-kv-secrets: spec: ") and "'provder' was unexpected" in problem

@@ -287,6 +287,18 @@ def test_shared_objects(rendered, env):
     assert {"podSelector": {}} in essential[1]["to"]
     assert {p["port"] for p in essential[2]["ports"]} >= {6379, 9092, 443}
 
+    # The Key Vault class the auth-service pods mount syncs every secret key any pod reads.
+    vault = objects.get("SecretProviderClass", "azure-kv-secrets")
+    assert vault["metadata"]["namespace"] == namespace
+    assert vault["spec"]["provider"] == "azure"
+    assert vault["spec"]["parameters"]["keyvaultName"] == f"{namespace}-kv"
+    referenced = {var["valueFrom"]["secretKeyRef"]["key"] for deployment in objects.by_kind["Deployment"].values()
+                  for var in container(deployment).get("env", []) if "secretKeyRef" in var.get("valueFrom", {})}
+    (synced,) = vault["spec"]["secretObjects"]
+    assert synced["secretName"] == "quikapp-secrets"
+    assert {item["key"] for item in synced["data"]} == referenced
+    assert "objectName: db-host" in vault["spec"]["parameters"]["objects"]
+
     quota = objects.get("ResourceQuota", "quikapp-quota")
     assert set(quota["spec"]["hard"]) >= {"requests.cpu", "requests.memory", "limits.cpu", "limits.memory",
                                           "pods", "requests.nvidia.com/gpu"}

@@ -1,16 +1,55 @@
 """Validate rendered objects against the Kubernetes JSON schemas of the target version (strict:
-an unknown field is an error), with kubernetes-validate's bundled schemas."""
+an unknown field is an error), with kubernetes-validate's bundled schemas; custom resources
+(the Key Vault SecretProviderClass) against their CRD's schema, read from the driver's Go module."""
 from __future__ import annotations
 
 import functools
 
+import jsonschema
 import kubernetes_validate
+import yaml
 from kubernetes_validate import utils as _kv_utils
 from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
+
+from . import paths
 
 # kubernetes-validate parses the schema files (the definitions file is megabytes) on every call;
 # parsed schemas are never modified, so one parse per file serves every object.
 _kv_utils.schema_contents = functools.lru_cache(maxsize=None)(_kv_utils.schema_contents)
+
+
+# API groups of the custom resources the charts render, validated against their CRDs.
+CUSTOM_RESOURCE_GROUPS = ("secrets-store.csi.x-k8s.io/",)
+
+
+def _strict(schema):
+    """A CRD's structural schema with unknown fields refused (the API server would drop them)."""
+    if isinstance(schema, dict):
+        schema = {key: _strict(value) for key, value in schema.items()}
+        if "properties" in schema and "additionalProperties" not in schema \
+                and not schema.get("x-kubernetes-preserve-unknown-fields"):
+            schema["additionalProperties"] = False
+    elif isinstance(schema, list):
+        schema = [_strict(item) for item in schema]
+    return schema
+
+
+@functools.lru_cache(maxsize=None)
+def _custom_resource_validators() -> dict[tuple[str, str], jsonschema.Validator]:
+    from .cluster import SECRETS_STORE_FILES, SECRETS_STORE_MODULE, go_module_dir
+
+    module = go_module_dir(SECRETS_STORE_MODULE, paths.versions()["SECRETS_STORE_CSI_DRIVER_VERSION"])
+    validators = {}
+    for relative in SECRETS_STORE_FILES:
+        for doc in yaml.safe_load_all((module / relative).read_text()):
+            if not doc or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = doc["spec"]
+            for version in spec["versions"]:
+                schema = _strict(version["schema"]["openAPIV3Schema"])
+                validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = \
+                    jsonschema.Draft7Validator(schema)
+    return validators
 
 
 def problems(objects: list[dict], kube_version: str) -> list[str]:
@@ -19,8 +58,15 @@ def problems(objects: list[dict], kube_version: str) -> list[str]:
     for obj in objects:
         name = f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
         try:
-            kubernetes_validate.validate(obj, kube_version, strict=True)
-        except ValidationError as exc:
+            if str(obj.get("apiVersion", "")).startswith(CUSTOM_RESOURCE_GROUPS):
+                custom = _custom_resource_validators().get((obj["apiVersion"], obj.get("kind")))
+                if custom is None:
+                    found.append(f"{name}: no CRD schema for {obj['apiVersion']} {obj.get('kind')}")
+                    continue
+                custom.validate(obj)
+            else:
+                kubernetes_validate.validate(obj, kube_version, strict=True)
+        except (ValidationError, jsonschema.ValidationError) as exc:
             path = ".".join(str(p) for p in exc.path) or "(top)"
             found.append(f"{name}: {path}: {exc.message}")
         except SchemaNotFoundError as exc:

@@ -157,6 +157,13 @@ GLOBAL = closed({
     "replicaOverride": integer(0, 100),
     "requireExplicitResources": BOOL,
     "secretName": string(DNS_LABEL),
+    "keyVault": closed({
+        "create": BOOL,
+        "className": string(DNS_LABEL),
+        "vaultName": string(r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
+        "tenantId": {"oneOf": [string(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"), {"const": ""}]},
+        "clientId": {"oneOf": [string(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"), {"const": ""}]},
+    }),
     "configMapName": string(DNS_LABEL),
     "serviceAccountName": string(DNS_LABEL),
     "config": {

@@ -124,6 +124,15 @@ replicaOverride: 0
 # staging and live: every service must state cpu and memory requests and limits.
 requireExplicitResources: false
 secretName: quikapp-secrets
+# The Key Vault behind quikapp-secrets: a SecretProviderClass in the release's namespace (the
+# auth-service pods mount it, which syncs the vault's secrets into quikapp-secrets).
+keyVault:
+  create: true
+  className: azure-kv-secrets
+  vaultName: quikapp-kv
+  # The Azure tenant and the workload identity's client ID that read the vault.
+  tenantId: ""
+  clientId: ""
 configMapName: quikapp-config
 serviceAccountName: quikapp-service
 # quikapp-config entries besides ENVIRONMENT.
