@@ -67,7 +67,6 @@ def render_stack(values_file: Path, services: list[service_table.Service]) -> st
         entry.update((key, value) for key, value in written.items() if key not in owned)
         _set_owned(entry, owned)
         new[service.name] = entry
-    # Carry the comment block that precedes `services:` over to the new map.
     document["services"] = new
     out = io.StringIO()
     yaml.dump(document, out)
