@@ -4,7 +4,7 @@
 #   kwok, kwokctl                                                     (sigs.k8s.io/kwok)
 #   kind                                                              (sigs.k8s.io/kind)
 # Sourced by tools/bootstrap.sh (part_cluster_tools), which provides root, cache, bin, say,
-# up_to_date, stamp and go_install, and exports CGO_ENABLED=0 GOTOOLCHAIN=local.
+# up_to_date, stamp, go_install and go_build_pinned, and exports CGO_ENABLED=0 GOTOOLCHAIN=local.
 # Pins come from tools/versions.env only. Each tool is stamped, so a warm run takes seconds.
 # shellcheck shell=bash
 
@@ -82,23 +82,9 @@ _build_kubernetes() {
 
 _build_etcd() {
   up_to_date etcd "$ETCD_VERSION" && return 0
-  local dir="$cache/build/etcd-$ETCD_VERSION" start gomod goversion
-  if [[ ! -f "$dir/go.sum" ]]; then
-    say "etcd $ETCD_VERSION: generating the wrapper module in ${dir#"$root"/}"
-    gomod=$(go mod download -json "go.etcd.io/etcd/server/v3@$ETCD_VERSION" |
-      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
-    goversion=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$gomod")
-    mkdir -p "$dir"
-    printf 'module quikapp.local/cluster-tools/etcd\n\ngo %s\n\nrequire go.etcd.io/etcd/server/v3 %s\n' \
-      "$goversion" "$ETCD_VERSION" > "$dir/go.mod"
-    printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > "$dir/tools.go"
-    (cd "$dir" && go mod tidy) || { rm -rf "$dir"; return 1; }
-  fi
+  local start
   start=$(date +%s)
-  say "etcd $ETCD_VERSION: building go.etcd.io/etcd/server/v3"
-  (cd "$dir" && go build -ldflags "-s -w" -o "$bin/etcd.tmp" go.etcd.io/etcd/server/v3)
-  mv -f "$bin/etcd.tmp" "$bin/etcd"
-  stamp etcd "$ETCD_VERSION"
+  go_build_pinned etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3
   say "etcd $ETCD_VERSION: built in $(_cluster_tools_elapsed "$start")"
 }
 
