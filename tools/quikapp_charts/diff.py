@@ -105,29 +105,31 @@ def leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
+def _compare_entries(old: dict, new: dict, keys: list, path_of) -> list[Change]:
+    """Removed, added and changed entries of two keyed collections, in the order of keys."""
+    changes: list[Change] = []
+    for key in keys:
+        sub = path_of(key)
+        if key not in new:
+            changes += [Change("-", p, old=v) for p, v in leaves(old[key], sub)]
+        elif key not in old:
+            changes += [Change("+", p, new=v) for p, v in leaves(new[key], sub)]
+        else:
+            changes += compare(old[key], new[key], sub)
+    return changes
+
+
 def compare(old: Any, new: Any, path: str = "") -> list[Change]:
     """Field-level differences between two parsed objects, in a stable order."""
     changes: list[Change] = []
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new), key=str):
-            sub = _key(path, key)
-            if key not in new:
-                changes += [Change("-", p, old=v) for p, v in leaves(old[key], sub)]
-            elif key not in old:
-                changes += [Change("+", p, new=v) for p, v in leaves(new[key], sub)]
-            else:
-                changes += compare(old[key], new[key], sub)
+        keys = sorted(set(old) | set(new), key=str)
+        changes += _compare_entries(old, new, keys, lambda key: _key(path, key))
     elif (isinstance(old, list) and isinstance(new, list) and old and new
           and _named(old) and _named(new)):
         old_by, new_by = {i["name"]: i for i in old}, {i["name"]: i for i in new}
-        for name in [i["name"] for i in new] + [n for n in old_by if n not in new_by]:
-            sub = f"{path}[name={name}]"
-            if name not in new_by:
-                changes += [Change("-", p, old=v) for p, v in leaves(old_by[name], sub)]
-            elif name not in old_by:
-                changes += [Change("+", p, new=v) for p, v in leaves(new_by[name], sub)]
-            else:
-                changes += compare(old_by[name], new_by[name], sub)
+        names = [i["name"] for i in new] + [n for n in old_by if n not in new_by]
+        changes += _compare_entries(old_by, new_by, names, lambda name: f"{path}[name={name}]")
         common_old = [i["name"] for i in old if i["name"] in new_by]
         common_new = [i["name"] for i in new if i["name"] in old_by]
         if common_old != common_new:
