@@ -12,19 +12,12 @@ from pathlib import Path
 
 import click
 import semver
-from ruamel.yaml import YAML
 
 from . import console, paths
 from .errors import UserError, write_atomically
+from .yaml_roundtrip import roundtrip
 
 PARTS = ("major", "minor", "patch")
-
-
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
 
 
 @dataclass
@@ -42,7 +35,7 @@ class Chart:
 
 
 def load_charts(charts_dir: Path = paths.CHARTS) -> dict[str, Chart]:
-    yaml = _yaml()
+    yaml = roundtrip()
     found = {}
     for chart_file in sorted(charts_dir.glob("*/Chart.yaml")):
         document = yaml.load(chart_file.read_text())
@@ -86,7 +79,7 @@ def plan(chart_name: str, part: str, charts: dict[str, Chart]) -> dict[str, tupl
 
 def apply(changes: dict[str, tuple[str, str]], charts: dict[str, Chart]) -> None:
     """Write the new versions and dependency pins; every file is rendered before any is written."""
-    yaml = _yaml()
+    yaml = roundtrip()
     texts = {}
     for chart in charts.values():
         touched = False

@@ -15,17 +15,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from . import paths, service_table, values_schema
 from .errors import CheckFailed, UserError, write_atomically
-
-
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 120
-    # Write null as `null`: it is how a values file removes an inherited key.
-    yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
-    return yaml
+from .yaml_roundtrip import roundtrip
 
 
 def _set_owned(entry: CommentedMap, owned: dict) -> None:
@@ -46,7 +36,7 @@ def _set_owned(entry: CommentedMap, owned: dict) -> None:
 
 def render_stack(values_file: Path, services: list[service_table.Service]) -> str:
     """The stack chart's values.yaml text with its `services:` map generated from the table."""
-    yaml = _yaml()
+    yaml = roundtrip()
     try:
         document = yaml.load(values_file.read_text())
     except Exception as exc:  # ruamel raises many parser error types

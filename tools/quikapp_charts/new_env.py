@@ -21,25 +21,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import click
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from . import console, kube_validation, list_services, paths, rendering
 from .errors import CheckFailed, UserError, write_atomically
 from .render import load_objects
+from .yaml_roundtrip import roundtrip
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 NAMESPACE_PREFIX = "quikapp-"
 MAX_NAME = 63 - len(NAMESPACE_PREFIX)  # the namespace quikapp-NAME is a DNS label too
 HOST_KEYS = ("host", "hosts", "PHX_HOST")
-
-
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096  # never fold a long value (Kafka broker lists) onto a second line
-    return yaml
 
 
 def check_name(name: str) -> None:
@@ -103,7 +95,7 @@ def derive(name: str, source: str) -> NewEnv:
     """values/NAME.yaml's text, derived from values/SOURCE.yaml."""
     rendering.values_of(source)  # unknown environment or broken YAML: one line, exit 2
     source_file = paths.env_values_file(source)
-    yaml = _yaml()
+    yaml = roundtrip()
     document = yaml.load(source_file.read_text())
     old_global = document.get("global")
     if old_global is None:
