@@ -40,12 +40,12 @@ def render_stack(values_file: Path, services: list[service_table.Service]) -> st
     try:
         document = yaml.load(values_file.read_text())
     except Exception as exc:  # ruamel raises many parser error types
-        raise UserError(f"{values_file}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise UserError(f"{paths.shown(values_file)}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(document, dict):
-        raise UserError(f"{values_file}: expected a mapping at the top")
+        raise UserError(f"{paths.shown(values_file)}: expected a mapping at the top")
     old = document.get("services") or CommentedMap()
     if not isinstance(old, dict):
-        raise UserError(f"{values_file}: services: expected a mapping of service name to settings")
+        raise UserError(f"{paths.shown(values_file)}: services: expected a mapping of service name to settings")
     new = CommentedMap()
     for service in services:
         written = old.get(service.name)
@@ -96,7 +96,7 @@ def plan(table: Path = paths.SERVICE_TABLE, charts: Path = paths.CHARTS) -> dict
     for stack, members in by_stack.items():
         values_file = charts / stack / "values.yaml"
         if not values_file.is_file():
-            raise UserError(f"{values_file}: missing (stack chart {stack})")
+            raise UserError(f"{paths.shown(values_file)}: missing (stack chart {stack})")
         result[values_file] = (values_file.read_text(), render_stack(values_file, members))
     for chart, schema in values_schema.schemas(services).items():
         schema_file = charts / chart / "values.schema.json"
