@@ -1,53 +1,4 @@
 {{/*
-Usage: {{ include "quikapp.env" (dict "ctx" $ "svc" $svc) }}
-The env map as a container env list, ordered by name (so $(VAR) references to earlier names resolve).
-A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are references;
-{unset: true} removes a variable a lower layer set (Helm drops nulls before the layers merge).
-*/}}
-{{- define "quikapp.env" -}}
-{{- $global := .ctx.Values.global -}}
-{{- range $name, $source := .svc.env }}
-{{- if not (and (kindIs "map" $source) $source.unset) }}
-- name: {{ $name }}
-  {{- if not (kindIs "map" $source) }}
-  value: {{ $source | toString | quote }}
-  {{- else if hasKey $source "secret" }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ $source.name | default $global.secretName }}
-      key: {{ $source.secret }}
-  {{- else if hasKey $source "config" }}
-  valueFrom:
-    configMapKeyRef:
-      name: {{ $source.name | default $global.configMapName }}
-      key: {{ $source.config }}
-  {{- else if hasKey $source "field" }}
-  valueFrom:
-    fieldRef:
-      fieldPath: {{ $source.field }}
-  {{- else }}
-  value: {{ $source.value | toString | quote }}
-  {{- end }}
-{{- end }}
-{{- end }}
-{{- end -}}
-
-{{/*
-Usage: {{ include "quikapp.probe" (dict "svc" $svc "probe" $svc.probes.liveness) }}
-An httpGet probe on the service's http port.
-*/}}
-{{- define "quikapp.probe" -}}
-httpGet:
-  path: {{ .probe.path }}
-  port: {{ get .svc.ports (.probe.port | default "http") }}
-{{- range $key := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold" }}
-{{- if hasKey $.probe $key }}
-{{ $key }}: {{ get $.probe $key }}
-{{- end }}
-{{- end }}
-{{- end -}}
-
-{{/*
 Usage: {{ include "quikapp.deployment" (dict "ctx" $ "svc" $svc) }}
 */}}
 {{- define "quikapp.deployment" -}}
@@ -176,4 +127,90 @@ spec:
           persistentVolumeClaim:
             claimName: {{ include "quikapp.modelStorage.claimName" $svc }}
         {{- end }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.env" (dict "ctx" $ "svc" $svc) }}
+The env map as a container env list, ordered by name (so $(VAR) references to earlier names resolve).
+A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are references;
+{unset: true} removes a variable a lower layer set (Helm drops nulls before the layers merge).
+*/}}
+{{- define "quikapp.env" -}}
+{{- $global := .ctx.Values.global -}}
+{{- range $name, $source := .svc.env }}
+{{- if not (and (kindIs "map" $source) $source.unset) }}
+- name: {{ $name }}
+  {{- if not (kindIs "map" $source) }}
+  value: {{ $source | toString | quote }}
+  {{- else if hasKey $source "secret" }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $source.name | default $global.secretName }}
+      key: {{ $source.secret }}
+  {{- else if hasKey $source "config" }}
+  valueFrom:
+    configMapKeyRef:
+      name: {{ $source.name | default $global.configMapName }}
+      key: {{ $source.config }}
+  {{- else if hasKey $source "field" }}
+  valueFrom:
+    fieldRef:
+      fieldPath: {{ $source.field }}
+  {{- else }}
+  value: {{ $source.value | toString | quote }}
+  {{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.probe" (dict "svc" $svc "probe" $svc.probes.liveness) }}
+An httpGet probe on the service's http port.
+*/}}
+{{- define "quikapp.probe" -}}
+httpGet:
+  path: {{ .probe.path }}
+  port: {{ get .svc.ports (.probe.port | default "http") }}
+{{- range $key := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold" }}
+{{- if hasKey $.probe $key }}
+{{ $key }}: {{ get $.probe $key }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.image" (dict "ctx" $ "svc" $svc) }}
+registry/repository:tag, or @digest when a digest is pinned. The service's tag wins over the environment's.
+*/}}
+{{- define "quikapp.image" -}}
+{{- $global := .ctx.Values.global -}}
+{{- $image := .svc.image -}}
+{{- $registry := $image.registry | default $global.image.registry -}}
+{{- $repository := $image.repository | default .svc.name -}}
+{{- if $image.digest -}}
+{{- printf "%s/%s@%s" $registry $repository $image.digest -}}
+{{- else -}}
+{{- printf "%s/%s:%s" $registry $repository (include "quikapp.image.tag" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.image.tag" (dict "ctx" $ "svc" $svc) }}
+*/}}
+{{- define "quikapp.image.tag" -}}
+{{- .svc.image.tag | default .ctx.Values.global.image.tag | toString -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.ports.sorted" $svc }}
+The service's container ports as a YAML list of {name, port}, ordered by port number.
+*/}}
+{{- define "quikapp.ports.sorted" -}}
+{{- $byNumber := dict -}}
+{{- range $name, $port := .ports -}}
+{{- $_ := set $byNumber (printf "%05d-%s" (int $port) $name) (dict "name" $name "port" (int $port)) -}}
+{{- end -}}
+{{- range $key := keys $byNumber | sortAlpha }}
+- {{ toYaml (get $byNumber $key) | nindent 2 | trim }}
+{{- end -}}
 {{- end -}}

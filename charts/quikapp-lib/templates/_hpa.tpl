@@ -1,0 +1,40 @@
+{{/*
+Usage: {{ include "quikapp.hpa" (dict "ctx" $ "svc" $svc) }}
+The environment's replica floor is the HPA's minReplicas; the Deployment then has no replicas field.
+*/}}
+{{- define "quikapp.hpa" -}}
+{{- $svc := .svc -}}
+{{- $scaling := $svc.autoscaling -}}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  {{- include "quikapp.metadata" (dict "ctx" .ctx "svc" $svc "name" (printf "%s-hpa" $svc.name)) | nindent 2 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $svc.name }}
+  minReplicas: {{ $svc.replicas }}
+  maxReplicas: {{ $scaling.maxReplicas }}
+  metrics:
+    {{- range $resource := list "cpu" "memory" }}
+    {{- $target := get $scaling (printf "%sUtilization" $resource) }}
+    {{- if $target }}{{/* false turns a resource metric off */}}
+    - type: Resource
+      resource:
+        name: {{ $resource }}
+        target:
+          type: Utilization
+          averageUtilization: {{ $target }}
+    {{- end }}
+    {{- end }}
+    {{- range $metric, $average := $scaling.podsMetrics }}
+    - type: Pods
+      pods:
+        metric:
+          name: {{ $metric }}
+        target:
+          type: AverageValue
+          averageValue: {{ $average | toString | quote }}
+    {{- end }}
+{{- end -}}

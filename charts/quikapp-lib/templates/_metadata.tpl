@@ -1,0 +1,59 @@
+{{/*
+Usage: {{ include "quikapp.metadata" (dict "ctx" $ "svc" $svc "name" "auth-service-hpa") }}
+name, namespace and labels of a per-service object.
+*/}}
+{{- define "quikapp.metadata" -}}
+name: {{ .name }}
+namespace: {{ .ctx.Release.Namespace }}
+labels:
+  {{- include "quikapp.labels.standard" . | nindent 2 }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.labels.selector" (dict "ctx" $ "svc" $svc) }}
+Selector labels: minimal and immutable. `app` is what the design's policies and budgets select on.
+*/}}
+{{- define "quikapp.labels.selector" -}}
+app: {{ .svc.name }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.labels.pod" (dict "ctx" $ "svc" $svc) }}
+Pod labels: the selector plus tier and stack. No chart version here, so a chart bump restarts nothing.
+*/}}
+{{- define "quikapp.labels.pod" -}}
+{{ include "quikapp.labels.selector" . }}
+tier: {{ .svc.tier }}
+stack: {{ .ctx.Chart.Name }}
+app.kubernetes.io/name: {{ .svc.name }}
+app.kubernetes.io/part-of: quikapp
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.labels.standard" (dict "ctx" $ "svc" $svc) }}
+Object labels: pod labels plus chart and manager.
+*/}}
+{{- define "quikapp.labels.standard" -}}
+{{ include "quikapp.labels.pod" . }}
+{{ include "quikapp.labels.chart" .ctx }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.labels.chart" $ }}
+Labels every object carries, including the shared ones.
+*/}}
+{{- define "quikapp.labels.chart" -}}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.labels.shared" $ }}
+Labels of the objects shared by every service (ConfigMap, ServiceAccount, policies, quota).
+*/}}
+{{- define "quikapp.labels.shared" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/part-of: quikapp
+{{ include "quikapp.labels.chart" . }}
+{{- end -}}

@@ -1,0 +1,20 @@
+{{/*
+Usage: {{ include "quikapp.pdb" (dict "ctx" $ "svc" $svc) }}
+minAvailable where the environment names one, otherwise maxUnavailable (1 by default).
+*/}}
+{{- define "quikapp.pdb" -}}
+{{- $svc := .svc -}}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  {{- include "quikapp.metadata" (dict "ctx" .ctx "svc" $svc "name" (printf "%s-pdb" $svc.name)) | nindent 2 }}
+spec:
+  {{- if $svc.pdb.minAvailable }}
+  minAvailable: {{ $svc.pdb.minAvailable }}
+  {{- else }}
+  maxUnavailable: {{ $svc.pdb.maxUnavailable }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "quikapp.labels.selector" . | nindent 6 }}
+{{- end -}}

@@ -1,0 +1,53 @@
+{{/*
+Usage: {{ include "quikapp.secretproviderclass" $ }}
+The namespaced SecretProviderClass the Key Vault CSI volumes mount. Mounting it syncs every
+quikapp-secrets key that a service's env reads from the vault into that Secret (Key Vault names
+allow no underscore: DB_HOST is the vault's db-host). Names and IDs only, never a secret value.
+*/}}
+{{- define "quikapp.secretproviderclass" -}}
+{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $vault := $global.keyVault -}}
+{{- $keys := list -}}
+{{- range $svc := include "quikapp.services.enabled" . | fromYamlArray -}}
+{{- range $name, $source := $svc.env -}}
+{{- if and (kindIs "map" $source) (hasKey $source "secret") (not $source.unset) (eq ($source.name | default $global.secretName) $global.secretName) -}}
+{{- $keys = append $keys $source.secret -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $keys = $keys | uniq | sortAlpha -}}
+apiVersion: secrets-store.csi.x-k8s.io/v1
+kind: SecretProviderClass
+metadata:
+  name: {{ $vault.className }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "quikapp.labels.shared" . | nindent 4 }}
+spec:
+  provider: azure
+  parameters:
+    usePodIdentity: "false"
+    keyvaultName: {{ $vault.vaultName | quote }}
+    {{- with $vault.tenantId }}
+    tenantId: {{ . | quote }}
+    {{- end }}
+    {{- with $vault.clientId }}
+    clientID: {{ . | quote }}
+    {{- end }}
+    objects: |
+      array:
+      {{- range $key := $keys }}
+        - |
+          objectName: {{ $key | lower | replace "_" "-" }}
+          objectType: secret
+          objectAlias: {{ $key }}
+      {{- end }}
+  secretObjects:
+    - secretName: {{ $global.secretName }}
+      type: Opaque
+      data:
+        {{- range $key := $keys }}
+        - objectName: {{ $key }}
+          key: {{ $key }}
+        {{- end }}
+{{- end -}}
