@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "diff",
     "new_env",
     "cluster",
+    "capacity",
     "bump",
     "package",
     "publish",

@@ -1,0 +1,123 @@
+"""`quikapp-charts capacity ENV [--at floor|max|PCT] [--pool SPEC] [-o text|json|html]`: does ENV
+fit at its replica floor, at its HPA ceilings, or part-way between, with a rolling-update surge,
+against its ResourceQuota (and a node pool)? Arithmetic from the rendered objects (see
+capacity_model.py); exit 1 with the reason on one line when it does not fit."""
+from __future__ import annotations
+
+import click
+from rich import box
+from rich.table import Table
+
+from . import capacity_model, capacity_report, console, node_pool, rendering
+from .capacity_model import GPU, point_label, show
+from .errors import CheckFailed
+from .render import load_objects
+
+SHORT = {"requests.cpu": "CPU req", "limits.cpu": "CPU lim", "requests.memory": "Mem req",
+         "limits.memory": "Mem lim", f"requests.{GPU}": "GPUs", "pods": "Pods",
+         "persistentvolumeclaims": "Claims", "requests.storage": "Storage"}
+
+
+def _stack_table(model: capacity_model.Model, point: str) -> Table:
+    points = capacity_report.points_of(point)
+    t = Table(title=f"{model.env} ({model.namespace}): requests by stack, "
+                    + " / ".join(point_label(p) for p in points),
+              title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    t.add_column("Stack")
+    keys = ["pods", "requests.cpu", "requests.memory", f"requests.{GPU}", "limits.cpu", "limits.memory"]
+    for key in keys:
+        t.add_column(SHORT[key], justify="right")
+    figures = [model.figures(p) for p in points]
+    surged = [model.figures(p, surge=True) for p in points]
+
+    def cells(rows: list[dict]) -> list[str]:
+        return [" / ".join(show(k, r[k]) for r in rows) for k in keys]
+
+    for stack in model.stacks:
+        t.add_row(stack, *cells([f.per_stack[stack] for f in figures]))
+    t.add_section()
+    t.add_row("total", *cells([f.total for f in figures]), style="bold")
+    t.add_row("+ surge", *cells([f.total for f in surged]))
+    return t
+
+
+def _quota_table(report: dict) -> Table:
+    t = Table(title=f"ResourceQuota {report['quotaName'] or '(none rendered)'}", title_justify="left",
+              title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    t.add_column("Key")
+    t.add_column("Hard", justify="right")
+    for p in report["points"]:
+        t.add_column(p, justify="right")
+        t.add_column("+surge", justify="right")
+    for row in report["quota"]:
+        cells = []
+        for p in report["points"]:
+            for suffix in ("", "+surge"):
+                used = row["used"][p + suffix]
+                cells.append(used["text"] if used["fits"] else f"[red]{used['text']}![/red]")
+        t.add_row(row["key"], row["hardText"], *cells)
+    return t
+
+
+def _unreachable_lines(report: dict) -> list[str]:
+    found = report["unreachable"]
+    if not found:
+        return ["Every HPA ceiling is within the quota, all at once."]
+    lines = [f"HPA ceilings the quota makes unreachable with every HPA at its ceiling: {len(found)} of "
+             f"{sum(1 for w in report['workloads'] if w['autoscaled'] and w['max'] > w['floor'])}"]
+    by_keys: dict[tuple, list[str]] = {}
+    for u in found:
+        by_keys.setdefault(tuple(u["together"]), []).append(u["name"])
+    for keys, names in by_keys.items():
+        lines.append(f"  short of {', '.join(keys) or '(alone)'}: {', '.join(names)}")
+    alone = [u for u in found if u["alone"] < u["ceiling"]]
+    for u in alone:
+        lines.append(f"  {u['name']} reaches {u['alone']} of {u['ceiling']} even with every other "
+                     f"service at its floor")
+    return lines
+
+
+def _text(report: dict, model: capacity_model.Model, point: str) -> None:
+    out = console.console()
+    out.print(_stack_table(model, point))
+    out.print()
+    if report["quota"]:
+        out.print(_quota_table(report))
+        out.print()
+        for line in _unreachable_lines(report):
+            out.print(line)
+        out.print()
+    pool = report["pool"]
+    if pool:
+        shape = ", ".join(f"{p['name']} {p['count']} x {p['cores']}c {p['memoryGi']}Gi"
+                          + (f" {p['gpus']} GPUs" if p["gpus"] else "") for p in pool["pools"])
+        out.print(f"Pool {shape}: " + ("holds it by arithmetic" if not pool["problems"]
+                                       else "; ".join(pool["problems"])))
+
+
+@click.command("capacity", epilog=console.EXIT_CODES)
+@click.argument("env")
+@click.option("--at", "at", default="max", show_default=True,
+              help="floor, max, or PCT: that percentage of the way from each HPA floor to its ceiling.")
+@click.option("--pool", "pool_spec", metavar="SPEC",
+              help=f"Node pools, e.g. {node_pool.DEFAULT_SPEC}: also check the pods fit on them.")
+@click.option("--output", "-o", "output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for machines (one document on stdout).")
+def command(env: str, at: str, pool_spec: str | None, output: str) -> None:
+    """Requests and limits (CPU, memory, GPUs, pods, claims) of ENV per stack and in total, at the
+    floor, at the HPA ceilings and at --at, each with a rolling-update surge, against its
+    ResourceQuota; which HPA ceilings the quota makes unreachable. Exit 1 when ENV does not fit at
+    --at (with its surge), with the reason."""
+    point = capacity_model.parse_point(at)
+    pools = node_pool.parse(pool_spec) if pool_spec else None
+    rendered = rendering.render(env)
+    model = capacity_model.model(env, rendered.namespace, load_objects(rendered.text))
+    report = capacity_report.report(model, point, pools)
+    if output == "json":
+        console.emit_json(report)
+    else:
+        _text(report, model, point)
+    if report["verdict"]:
+        raise CheckFailed(report["verdict"])
+    if output == "text":
+        click.echo(f"{env} fits at {point_label(point)} with a rolling-update surge.")
