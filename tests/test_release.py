@@ -2,25 +2,17 @@
 publish them to an HTTP chart repository served on 127.0.0.1, and install from there."""
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
 from quikapp_charts import paths, rendering
+from release_support import cli, helm_env, registry, served, signing_key  # noqa: F401 (fixtures)
 from support import Objects
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quikapp_charts", *args], capture_output=True, text=True,
-                          env={**os.environ, "QUIKAPP_CHARTS_ROOT": str(root)}, timeout=300)
 
 
 @pytest.fixture
@@ -87,27 +79,6 @@ def test_packaged_umbrella_renders_like_the_git_path(packaged, tmp_path):
     assert sum(o["kind"] == "Deployment" for o in from_archive) == 33
 
 
-@pytest.fixture
-def served(tmp_path):
-    """A folder served over HTTP on 127.0.0.1, stopped after the test."""
-    folder = tmp_path / "repo"
-    folder.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def helm_env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
-            "HELM_CACHE_HOME": str(tmp_path / "helm-cache"), "HELM_DATA_HOME": str(tmp_path / "helm-data")}
-
-
 def test_publish_to_an_http_repository_and_install_from_it(packaged, served, tmp_path):
     dist, _ = packaged
     folder, url = served
@@ -147,64 +118,32 @@ def test_publish_to_an_http_repository_and_install_from_it(packaged, served, tmp
     assert (folder / "index.yaml").read_text() == index_before
 
 
-@pytest.fixture
-def gnupg_home(tmp_path):
-    """A throwaway GnuPG home; its gpg-agent is stopped after the test."""
-    home = tmp_path / "gnupg"
-    home.mkdir(mode=0o700)
-    env = {**os.environ, "GNUPGHOME": str(home)}
-    try:
-        yield env
-    finally:
-        subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True)
-
-
-def test_signed_packages_verify(tmp_path, gnupg_home):
-    env = gnupg_home
-    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "QuikApp Release <release@quikapp.dev>",
-                    "rsa2048", "sign", "never"], env=env, check=True, capture_output=True)
-    secring, pubring = tmp_path / "secring.gpg", tmp_path / "pubring.gpg"
-    secring.write_bytes(subprocess.run(["gpg", "--batch", "--export-secret-keys"], env=env, check=True,
-                                       capture_output=True).stdout)
-    pubring.write_bytes(subprocess.run(["gpg", "--batch", "--export"], env=env, check=True, capture_output=True).stdout)
+def test_signed_packages_verify_and_tampering_is_caught(tmp_path, signing_key):
+    secring, pubring = signing_key
     dist = tmp_path / "dist"
-    result = cli(paths.ROOT, "package", "--out", str(dist), "--sign", "QuikApp Release", "--keyring", str(secring),
-                 "-o", "json")
+    result = cli(paths.ROOT, "package", "quikapp-lib", "--out", str(dist), "--sign", "release@quikapp.dev",
+                 "--keyring", str(secring), "-o", "json")
     assert result.returncode == 0, result.stderr
-    assert all(row["signed"] for row in yaml.safe_load(result.stdout))
-    verified = subprocess.run([paths.tool("helm"), "verify", str(dist / "quikapp-0.1.0.tgz"), "--keyring", str(pubring)],
-                              capture_output=True, text=True)
+    assert [row["signed"] for row in yaml.safe_load(result.stdout)] == [True]
+    archive = dist / "quikapp-lib-0.1.0.tgz"
+    verify = [paths.tool("helm"), "verify", str(archive), "--keyring", str(pubring)]
+    verified = subprocess.run(verify, capture_output=True, text=True)
     assert verified.returncode == 0, verified.stderr
     assert "Signed by: QuikApp Release <release@quikapp.dev>" in verified.stdout + verified.stderr
+    with open(archive, "ab") as handle:
+        handle.write(b"\0")
+    tampered = subprocess.run(verify, capture_output=True, text=True)
+    assert tampered.returncode != 0 and "sha256 sum does not match" in tampered.stderr
 
 
-@pytest.fixture
-def registry(tmp_path):
-    """The CNCF distribution registry on a free 127.0.0.1 port, stopped after the test."""
-    import socket
-    import time
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = tmp_path / "registry.yaml"
-    config.write_text(f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'blobs'}\n"
-                      f"http:\n  addr: 127.0.0.1:{port}\n")
-    process = subprocess.Popen([paths.tool("registry"), "serve", str(config)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read().decode()
-                assert time.monotonic() < deadline, "registry did not start"
-                time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def test_signing_with_a_key_the_keyring_lacks_is_one_line_and_writes_nothing(tmp_path, signing_key):
+    secring, _ = signing_key
+    out = tmp_path / "never"
+    result = cli(paths.ROOT, "package", "--out", str(out), "--sign", "nobody@example.org", "--keyring", str(secring))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"error: {secring}: no secret key 'nobody@example.org'")
+    assert not out.exists()
 
 
 def test_publish_to_an_oci_registry_and_render_from_it(packaged, registry, tmp_path):

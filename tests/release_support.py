@@ -1,0 +1,104 @@
+"""What the release tests share: the command run against a repository root, fresh clones, a PGP
+signing key, an HTTP chart repository and an OCI registry on 127.0.0.1 (fixtures, imported by the
+test modules that use them)."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from quikapp_charts import paths
+
+SIGNER = "QuikApp Release <release@quikapp.dev>"
+
+
+def cli(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quikapp_charts", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {}), "QUIKAPP_CHARTS_ROOT": str(root)}, timeout=600)
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+def fresh_clone(source: Path, target: Path) -> Path:
+    """`git clone` of the repository's committed state (HEAD), with an identity for commits and tags."""
+    subprocess.run(["git", "clone", "--quiet", str(source), str(target)], check=True, capture_output=True)
+    git(target, "config", "user.name", "QuikApp Release")
+    git(target, "config", "user.email", "release@quikapp.dev")
+    return target
+
+
+def helm_env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
+            "HELM_CACHE_HOME": str(tmp_path / "helm-cache"), "HELM_DATA_HOME": str(tmp_path / "helm-data")}
+
+
+@pytest.fixture
+def signing_key(tmp_path):
+    """(secret keyring, public keyring) of a fresh RSA signing key; its gpg-agent is stopped after."""
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    try:
+        subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", SIGNER, "rsa2048", "sign", "never"],
+                       env=env, check=True, capture_output=True)
+        secring, pubring = tmp_path / "secring.gpg", tmp_path / "pubring.gpg"
+        secring.write_bytes(subprocess.run(["gpg", "--batch", "--export-secret-keys"], env=env, check=True,
+                                           capture_output=True).stdout)
+        pubring.write_bytes(subprocess.run(["gpg", "--batch", "--export"], env=env, check=True,
+                                           capture_output=True).stdout)
+        yield secring, pubring
+    finally:
+        subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True)
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A folder served over HTTP on 127.0.0.1: (folder, url), stopped after the test."""
+    folder = tmp_path / "http-repo"
+    folder.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """The CNCF distribution registry on a free 127.0.0.1 port (host:port), stopped after the test."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "registry.yaml"
+    config.write_text(f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'blobs'}\n"
+                      f"http:\n  addr: 127.0.0.1:{port}\n")
+    process = subprocess.Popen([paths.tool("registry"), "serve", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, process.stderr.read().decode()
+                assert time.monotonic() < deadline, "registry did not start"
+                time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
