@@ -112,6 +112,8 @@ Defaults of the `global:` values every chart shares; values/<env>.yaml overrides
 {{- define "quikapp.defaults.global" -}}
 # ENVIRONMENT in quikapp-config; also names the environment in error messages.
 environment: local
+# Where every object goes (quikapp.namespace); empty: the release namespace.
+namespace: ""
 stacks: [spring-boot, nestjs, elixir, go, python]
 image:
   registry: quikapp.azurecr.io

@@ -1,10 +1,23 @@
 {{/*
+Usage: {{ include "quikapp.namespace" $ }}
+Where every namespaced object goes: the environment's global.namespace, or the release namespace
+when the values name none (ct's random namespaces, a chart installed without an environment file).
+The environment file wins over `-n`: the namespace is part of the environment (its quota, Pod
+Security labels, network policies and the Key Vault identity's federation are bound to it), so
+`helm install -f values/live.yaml` without `-n` still deploys into quikapp-prod; NOTES.txt warns
+when the release is recorded in another namespace. bitnami's `namespaceOverride`, per environment.
+*/}}
+{{- define "quikapp.namespace" -}}
+{{- (.Values.global | default dict).namespace | default .Release.Namespace -}}
+{{- end -}}
+
+{{/*
 Usage: {{ include "quikapp.metadata" (dict "ctx" $ "svc" $svc "name" "auth-service-hpa") }}
 name, namespace and labels of a per-service object.
 */}}
 {{- define "quikapp.metadata" -}}
 name: {{ .name }}
-namespace: {{ .ctx.Release.Namespace }}
+namespace: {{ include "quikapp.namespace" .ctx }}
 labels:
   {{- include "quikapp.labels.standard" . | nindent 2 }}
 {{- end -}}

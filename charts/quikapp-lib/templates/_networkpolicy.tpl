@@ -86,7 +86,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: default-deny-ingress
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -98,7 +98,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: allow-backend-to-database
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -122,7 +122,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: allow-backend-essential-egress
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -159,7 +159,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: allow-ingress-to-gateway
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:

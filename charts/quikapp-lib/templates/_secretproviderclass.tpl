@@ -20,7 +20,7 @@ apiVersion: secrets-store.csi.x-k8s.io/v1
 kind: SecretProviderClass
 metadata:
   name: {{ $vault.className }}
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:

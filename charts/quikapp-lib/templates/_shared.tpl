@@ -9,7 +9,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ $global.configMapName }}
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 data:
@@ -22,7 +22,7 @@ apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: {{ $global.serviceAccountName }}
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 automountServiceAccountToken: false
@@ -32,7 +32,7 @@ apiVersion: v1
 kind: ResourceQuota
 metadata:
   name: quikapp-quota
-  namespace: {{ $.Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" $ }}
   labels:
     {{- include "quikapp.labels.shared" $ | nindent 4 }}
 spec:

@@ -14,7 +14,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: quikapp-smoke-test
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ include "quikapp.namespace" . }}
   labels:
     quikapp.dev/smoke-test: "true"
     {{- include "quikapp.labels.shared" . | nindent 4 }}

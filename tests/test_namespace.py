@@ -1,0 +1,66 @@
+"""Where the objects go: the environment's global.namespace, with or without `-n`, and the release
+namespace when the values name none (ct's random namespaces). NOTES.txt says where it went."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+
+from quikapp_charts import paths, rendering
+from support import ENVIRONMENTS
+
+
+def helm(*args: str, helm_name: str = "helm") -> subprocess.CompletedProcess:
+    return subprocess.run([paths.tool(helm_name), *args], capture_output=True, text=True, cwd=paths.ROOT)
+
+
+def namespaces(text: str) -> set[str | None]:
+    return {doc["metadata"].get("namespace") for doc in yaml.safe_load_all(text) if doc}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_mission_command_deploys_into_the_environment_namespace(env):
+    """`helm template quikapp charts/quikapp -f values/<env>.yaml`, exactly: no -n."""
+    result = helm("template", "quikapp", "charts/quikapp", "-f", f"values/{env}.yaml",
+                  "--kube-version", rendering.kube_version())
+    assert result.returncode == 0, result.stderr
+    assert namespaces(result.stdout) == {rendering.namespace_of(env)}
+
+
+def test_the_environment_namespace_wins_over_another_release_namespace():
+    result = helm("template", "quikapp", "charts/quikapp", "-n", "quikapp-dev", "-f", "values/live.yaml",
+                  "--kube-version", rendering.kube_version())
+    assert result.returncode == 0, result.stderr
+    assert namespaces(result.stdout) == {"quikapp-prod"}
+
+
+@pytest.mark.parametrize("values", sorted(p.name for p in (paths.UMBRELLA / "ci").glob("*.yaml")))
+def test_values_without_a_namespace_follow_the_release_namespace(values):
+    """ct installs the ci values into a random namespace; so does an Argo CD app without a values file."""
+    result = helm("template", "quikapp", "charts/quikapp", "-n", "quikapp-ct-x1y2", "-f", f"charts/quikapp/ci/{values}",
+                  "--kube-version", rendering.kube_version())
+    assert result.returncode == 0, result.stderr
+    assert namespaces(result.stdout) == {"quikapp-ct-x1y2"}
+
+
+def notes(*args: str, helm_name: str = "helm") -> str:
+    result = helm("install", "quikapp", "charts/quikapp", "--dry-run=client", *args, helm_name=helm_name)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("NOTES:\n", 1)[1]
+
+
+@pytest.mark.parametrize("helm_name", ["helm", "helm3"])
+def test_notes_warn_when_the_release_is_recorded_elsewhere(helm_name):
+    text = notes("-f", "values/live.yaml", helm_name=helm_name)
+    assert "33 services installed into namespace quikapp-prod by release quikapp (namespace default)" in text
+    assert "WARNING: the release is recorded in namespace default, but its objects are in\nquikapp-prod" in text
+    assert "kubectl -n quikapp-prod wait deployment --all --for=condition=Available" in text
+    assert "helm test quikapp -n default" in text
+
+
+def test_notes_say_where_it_went_without_a_warning_when_namespaces_agree():
+    text = notes("-n", "quikapp-staging", "-f", "values/staging.yaml", "--set", "python.enabled=false")
+    assert "25 services installed into namespace quikapp-staging by release quikapp" in text
+    assert "WARNING" not in text
+    assert "kubectl -n quikapp-staging get deployments,hpa,pods" in text
