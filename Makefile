@@ -10,8 +10,8 @@ export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-tools: ## Build the pinned helm, helm3, ct and the Python venv into .cache/ (seconds when warm)
-	@tools/bootstrap.sh venv chart-tools
+tools: ## Build the pinned helm, helm3, ct and the Python venv into .cache/, install chromium if missing
+	@tools/bootstrap.sh venv chart-tools browser
 
 cluster-tools: ## Build kube-apiserver, etcd, kwok, kubectl ... into .cache/bin (long when cold)
 	@tools/bootstrap.sh cluster-tools

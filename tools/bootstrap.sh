@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pinned toolchain into .cache/ and the project's Python venv.
-# Usage: tools/bootstrap.sh [venv] [chart-tools] [cluster-tools] ...   (default: venv chart-tools)
+# Usage: tools/bootstrap.sh [venv] [chart-tools] [cluster-tools] [browser] ...   (default: venv chart-tools)
 # Every part is idempotent: a tool whose stamp matches its pin is left alone, so a warm run takes seconds.
 set -euo pipefail
 
@@ -84,6 +84,17 @@ part_chart_tools() {
       github.com/distribution/distribution/v3/cmd/registry
 }
 
+# A headless browser for the tests of the HTML reports: Debian's chromium, installed when missing.
+part_browser() {
+  command -v chromium >/dev/null 2>&1 && return
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  say "chromium: installing Debian's package (apt-get)"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    chromium fonts-dejavu-core >/dev/null
+}
+
 part_cluster_tools() {
   # shellcheck source=build-cluster-tools.sh
   source "$root/tools/build-cluster-tools.sh"
@@ -97,6 +108,7 @@ for part in "${parts[@]}"; do
     venv) part_venv ;;
     chart-tools) part_chart_tools ;;
     cluster-tools) part_cluster_tools ;;
-    *) say "unknown part '$part' (venv, chart-tools, cluster-tools)"; exit 2 ;;
+    browser) part_browser ;;
+    *) say "unknown part '$part' (venv, chart-tools, cluster-tools, browser)"; exit 2 ;;
   esac
 done

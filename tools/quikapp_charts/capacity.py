@@ -1,8 +1,12 @@
-"""`quikapp-charts capacity ENV [--at floor|max|PCT] [--pool SPEC] [-o text|json|html]`: does ENV
-fit at its replica floor, at its HPA ceilings, or part-way between, with a rolling-update surge,
-against its ResourceQuota (and a node pool)? Arithmetic from the rendered objects (see
-capacity_model.py); exit 1 with the reason on one line when it does not fit."""
+"""`quikapp-charts capacity ENV [--at floor|max|PCT] [--pool SPEC] [--schedule] [-o text|json|html]`:
+does ENV fit at its replica floor, at its HPA ceilings, or part-way between, with a rolling-update
+surge, against its ResourceQuota (and a node pool)? Arithmetic from the rendered objects (see
+capacity_model.py); with --schedule, the real kube-scheduler's placement on the local cluster (see
+capacity_schedule.py). Exit 1 with the reason on one line when it does not fit."""
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 from rich import box
@@ -10,7 +14,7 @@ from rich.table import Table
 
 from . import capacity_model, capacity_report, console, node_pool, rendering
 from .capacity_model import GPU, point_label, show
-from .errors import CheckFailed
+from .errors import CheckFailed, UserError, write_atomically
 from .render import load_objects
 
 SHORT = {"requests.cpu": "CPU req", "limits.cpu": "CPU lim", "requests.memory": "Mem req",
@@ -87,6 +91,9 @@ def _text(report: dict, model: capacity_model.Model, point: str) -> None:
         for line in _unreachable_lines(report):
             out.print(line)
         out.print()
+    schedule = report["schedule"]
+    if schedule:
+        _schedule_text(out, schedule)
     pool = report["pool"]
     if pool:
         shape = ", ".join(f"{p['name']} {p['count']} x {p['cores']}c {p['memoryGi']}Gi"
@@ -95,25 +102,75 @@ def _text(report: dict, model: capacity_model.Model, point: str) -> None:
                                        else "; ".join(pool["problems"])))
 
 
+def _schedule_text(out, s: dict) -> None:
+    refused = sum(q["refused"] for q in s["refusedByQuota"])
+    out.print(f"[bold]Scheduler[/bold]: {s['scheduled']} of {s['pods']} pods placed on {s['poolNodes']} nodes "
+              f"({s['zones']} zones) in {s['seconds']}s; {len(s['pending'])} pending, {refused} refused by "
+              f"the quota; GPU nodes idle: {', '.join(s['idleGpuNodes']) or 'none'}")
+    groups: dict[tuple, int] = {}
+    for pod in s["pending"]:
+        groups[(pod["deployment"], pod["message"])] = groups.get((pod["deployment"], pod["message"]), 0) + 1
+    for (deployment, message), count in groups.items():
+        out.print(f"  pending {deployment} x{count}: {message}")
+    for q in s["refusedByQuota"]:
+        out.print(f"  refused {q['deployment']} x{q['refused']}: {q['message']}")
+    t = Table(title="Utilisation per pool (requests / allocatable)", title_justify="left", title_style="bold",
+              box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in ("Pool", "Nodes", "Pods", "CPU", "Memory", "GPUs", "Busiest node CPU"):
+        t.add_column(column, justify="left" if column == "Pool" else "right")
+    for pool in dict.fromkeys(n["pool"] for n in s["nodes"]):
+        nodes = [n for n in s["nodes"] if n["pool"] == pool]
+
+        def share(key: str) -> str:
+            have = sum(n[key]["allocatable"] for n in nodes)
+            return f"{sum(n[key]['used'] for n in nodes) / have:.0%}" if have else "-"
+        t.add_row(pool, str(len(nodes)), str(sum(n["pods"] for n in nodes)), share("cpu"), share("memory"),
+                  share("gpu"), f"{max(n['cpu']['share'] or 0 for n in nodes):.0%}")
+    out.print(t)
+    t = Table(title="Spread of the Deployments with pod anti-affinity", title_justify="left",
+              title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in ("Deployment", "Anti-affinity", "Pods", "Nodes", "Most on a node", "Zones"):
+        t.add_column(column, justify="right" if column in ("Pods", "Nodes", "Most on a node") else "left")
+    for row in s["spread"]:
+        t.add_row(row["deployment"], row["antiAffinity"], str(row["pods"]), str(row["nodes"]),
+                  str(row["maxPerNode"]), " ".join(f"{z}:{n}" for z, n in row["zones"].items()))
+    out.print(t)
+    out.print()
+
+
 @click.command("capacity", epilog=console.EXIT_CODES)
 @click.argument("env")
 @click.option("--at", "at", default="max", show_default=True,
               help="floor, max, or PCT: that percentage of the way from each HPA floor to its ceiling.")
 @click.option("--pool", "pool_spec", metavar="SPEC",
               help=f"Node pools, e.g. {node_pool.DEFAULT_SPEC}: also check the pods fit on them.")
-@click.option("--output", "-o", "output", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text for people, json for machines (one document on stdout).")
-def command(env: str, at: str, pool_spec: str | None, output: str) -> None:
+@click.option("--output", "-o", "output", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True, help="text for people, json for machines, html: one self-contained page.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the output to this file instead of stdout.")
+def command(env: str, at: str, pool_spec: str | None, output: str, out: Path | None) -> None:
     """Requests and limits (CPU, memory, GPUs, pods, claims) of ENV per stack and in total, at the
     floor, at the HPA ceilings and at --at, each with a rolling-update surge, against its
     ResourceQuota; which HPA ceilings the quota makes unreachable. Exit 1 when ENV does not fit at
     --at (with its surge), with the reason."""
     point = capacity_model.parse_point(at)
     pools = node_pool.parse(pool_spec) if pool_spec else None
+    if out is not None and output == "text":
+        raise UserError("--out: needs --output json or html")
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        raise UserError(f"--out {out}: not a file in an existing directory")
     rendered = rendering.render(env)
-    model = capacity_model.model(env, rendered.namespace, load_objects(rendered.text))
+    objects = load_objects(rendered.text)
+    model = capacity_model.model(env, rendered.namespace, objects)
     report = capacity_report.report(model, point, pools)
-    if output == "json":
+    if output == "html" or (output == "json" and out is not None):
+        document = capacity_report.html(report) if output == "html" else json.dumps(report, indent=2) + "\n"
+        if out is None:
+            click.echo(document, nl=False)
+        else:
+            write_atomically(out, document)
+            click.echo(f"{env}: wrote {out}", err=True)
+    elif output == "json":
         console.emit_json(report)
     else:
         _text(report, model, point)

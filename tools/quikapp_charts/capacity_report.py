@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import node_pool
-from .capacity_model import Figures, Model, point_label, show
+from . import node_pool, templating
+from .capacity_model import GPU, Figures, Model, point_label, show
 
 
 def _number(key: str, amount: Decimal) -> float | int:
@@ -93,3 +93,38 @@ def report(model: Model, point: str, pools: list[node_pool.Pool] | None = None,
         "schedule": schedule,
         "verdict": verdict(model, point, pool_problems, schedule),
     }
+
+
+COLUMNS = [("pods", "Pods"), ("requests.cpu", "CPU req"), ("requests.memory", "Mem req (GiB)"),
+           (f"requests.{GPU}", "GPUs"), ("limits.cpu", "CPU lim"), ("limits.memory", "Mem lim (GiB)")]
+
+
+def html(data: dict) -> str:
+    """The report as one self-contained HTML page: tables and inline SVG charts."""
+    points, figures = data["points"], data["figures"]
+    stacks = list(figures[points[0]]["stacks"])
+
+    def series(key: str) -> list[dict]:
+        return [{"label": stack, "bars": [{"name": p, "value": figures[p]["stacks"][stack][key]} for p in points]}
+                for stack in stacks]
+
+    def cells(rows: list[dict]) -> dict[str, list]:
+        return {key: [_short(row[key]) for row in rows] for key, _ in COLUMNS}
+
+    pending_groups: dict[tuple, int] = {}
+    for pod in (data["schedule"] or {}).get("pending", []):
+        key = (pod["deployment"], pod["message"])
+        pending_groups[key] = pending_groups.get(key, 0) + 1
+    return templating.render(
+        "capacity.html.j2", r=data, columns=COLUMNS, stacks=stacks,
+        charts={"pods": series("pods"), "cpu": series("requests.cpu"), "memory": series("requests.memory"),
+                "gpus": series(f"requests.{GPU}")},
+        per_stack={s: cells([figures[p]["stacks"][s] for p in points]) for s in stacks},
+        totals=cells([figures[p]["total"] for p in points]),
+        surged=cells([figures[p + " +surge"]["total"] for p in points]),
+        pending_groups=[{"deployment": d, "message": m, "count": n} for (d, m), n in pending_groups.items()],
+    )
+
+
+def _short(value: float | int) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
