@@ -102,3 +102,31 @@ def registry(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def rebuilt(archive: Path, dest: Path, version: str | None = None, description: str | None = None) -> Path:
+    """A valid chart archive made from another one with Chart.yaml's version or description changed
+    (named CHART-VERSION.tgz in dest, as helm names archives)."""
+    import io
+    import tarfile
+
+    import yaml
+
+    entries = []
+    with tarfile.open(archive, "r:gz") as tar:
+        for member in tar:
+            body = tar.extractfile(member).read()
+            if member.name.count("/") == 1 and member.name.endswith("/Chart.yaml"):
+                document = yaml.safe_load(body)
+                document["version"] = version or document["version"]
+                document["description"] = description or document["description"]
+                body = yaml.safe_dump(document).encode()
+                name, new_version = document["name"], document["version"]
+            entries.append((member, body))
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / f"{name}-{new_version}.tgz"
+    with tarfile.open(target, "w:gz") as tar:
+        for member, body in entries:
+            member.size = len(body)
+            tar.addfile(member, io.BytesIO(body))
+    return target

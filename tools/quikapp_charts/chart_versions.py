@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import semver
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from . import paths
 from .errors import UserError, write_atomically
@@ -117,17 +118,27 @@ def check_app_version(value: str) -> str:
     return value.removeprefix("v")
 
 
-def apply(changes: dict[str, tuple[str, str]], charts: dict[str, Chart], app_version: str | None = None) -> list[Path]:
-    """Write the new versions, dependency pins and (for the application charts among the changed
-    ones) appVersion; every file is rendered before any is written. Returns the written files."""
-    texts = render_changes(changes, charts, app_version)
+def apply(changes: dict[str, tuple[str, str]], charts: dict[str, Chart], app_version: str | None = None,
+          annotations: dict[str, dict[str, str]] | None = None) -> list[Path]:
+    """Write the new versions, dependency pins, (for the application charts among the changed
+    ones) appVersion and annotations (chart -> key -> text); every file is rendered before any is
+    written. Returns the written files."""
+    texts = render_changes(changes, charts, app_version, annotations)
     for path, text in texts.items():
         write_atomically(path, text)
     return list(texts)
 
 
+def set_annotation(document: dict, key: str, text: str) -> None:
+    """Set an annotation of a Chart.yaml document, multi-line text as a literal block."""
+    if not isinstance(document.get("annotations"), dict):
+        document["annotations"] = CommentedMap()
+    document["annotations"][key] = LiteralScalarString(text) if "\n" in text else text
+
+
 def render_changes(changes: dict[str, tuple[str, str]], charts: dict[str, Chart],
-                   app_version: str | None = None) -> dict[Path, str]:
+                   app_version: str | None = None,
+                   annotations: dict[str, dict[str, str]] | None = None) -> dict[Path, str]:
     yaml = roundtrip()
     texts = {}
     for chart in charts.values():
@@ -136,6 +147,9 @@ def render_changes(changes: dict[str, tuple[str, str]], charts: dict[str, Chart]
             chart.document["version"] = changes[chart.name][1]
             if app_version and "appVersion" in chart.document:
                 chart.document["appVersion"] = DoubleQuotedScalarString(app_version)
+            touched = True
+        for key, text in ((annotations or {}).get(chart.name) or {}).items():
+            set_annotation(chart.document, key, text)
             touched = True
         for dep in chart.dependencies():
             if dep.get("name") in changes:

@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "bump",
     "package",
     "publish",
+    "versions",
+    "release",
 ]
 
 EXIT_CODES = """Exit codes: 0 ok, 1 a check found problems, 2 bad input (one line names the file and key)."""

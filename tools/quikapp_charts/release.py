@@ -1,0 +1,120 @@
+"""`quikapp-charts release CHART PART [--app-version X.Y.Z] [--dry-run]`: cut a release in one go.
+
+On a clean checkout: bump CHART and everything depending on it (chart_versions.py), write each
+bumped chart's CHANGELOG.md and `artifacthub.io/changes` from the commits since its last release
+tag (release_notes.py), regenerate what is generated from Chart.yaml, record the render snapshots,
+commit, tag each bumped chart `CHART-X.Y.Z`, and package the bumped charts reproducibly (signed
+with --sign). Publishing stays a step of its own (`quikapp-charts publish`). When a step fails, the
+files it wrote are put back and nothing is committed or tagged.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from . import archives, chart_versions, console, paths, release_notes, released
+from .errors import UserError, write_atomically
+
+CHANGES = "artifacthub.io/changes"
+SNAPSHOTS = "tests/test_snapshots.py"
+
+
+def plan(chart: str, part: str, app_version: str | None) -> tuple[dict, dict, dict]:
+    """(changes, charts, commits per bumped chart)."""
+    charts = chart_versions.load_charts()
+    if app_version:
+        app_version = chart_versions.check_app_version(app_version)
+    planned = chart_versions.plan(chart, part, charts, app_version)
+    changes = {c.name: planned[c.name] for c in chart_versions.ordered(charts) if c.name in planned}
+    commits = {name: release_notes.pending(charts[name], charts) for name in changes}
+    return changes, charts, commits
+
+
+def record_snapshots() -> None:
+    if not (paths.ROOT / SNAPSHOTS).is_file():
+        return
+    result = subprocess.run([sys.executable, "-m", "pytest", SNAPSHOTS, "--snapshot-update", "-q", "-p", "no:cacheprovider"],
+                            cwd=paths.ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = [line for line in result.stdout.splitlines() if line.strip()][-1:] or ["no output"]
+        raise UserError(f"{SNAPSHOTS}: recording the snapshots failed ({tail[0].strip()})")
+
+
+def write_release(changes: dict, charts: dict, commits: dict, app_version: str | None) -> None:
+    """Chart.yaml files, changelogs, generated files and snapshots of the release (no commit yet)."""
+    annotations = {name: {CHANGES: release_notes.changes_annotation(commits[name])} for name in changes}
+    chart_versions.apply(changes, charts, app_version, annotations)
+    charts = chart_versions.load_charts()
+    for name, (_, new) in changes.items():
+        write_atomically(charts[name].directory / "CHANGELOG.md", release_notes.changelog(charts[name], charts, new))
+    record_snapshots()
+
+
+def put_back(created: list[Path]) -> None:
+    """Undo a failed release on a checkout that was clean: tracked files back to HEAD, new files removed."""
+    released.git("checkout", "HEAD", "--", ".", check=False)
+    for path in created:
+        if path.exists() and not released.git("ls-files", str(path), check=False).strip():
+            path.unlink()
+
+
+@click.command("release")
+@click.argument("chart")
+@click.argument("part")
+@click.option("--app-version", metavar="X.Y.Z", help="The QuikApp release for every application chart.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=paths.ROOT / "dist",
+              show_default=True, help="Folder for the archives of the released charts.")
+@click.option("--sign", "sign_key", metavar="KEY", help="Sign the archives with this PGP key of --keyring.")
+@click.option("--keyring", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="PGP secret keyring holding the signing key.")
+@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="File holding the key's passphrase, when it has one.")
+@click.option("--dry-run", is_flag=True, help="Show the versions, tags and notes; write nothing.")
+@console.output_option
+def command(chart: str, part: str, app_version: str | None, out: Path, sign_key: str | None,
+            keyring: Path | None, passphrase_file: Path | None, dry_run: bool, output: str) -> None:
+    """Bump CHART (PART: major, minor, patch or X.Y.Z), write notes, snapshots, commit, tag, package."""
+    if sign_key and not keyring:
+        raise UserError("release: --sign needs --keyring (a PGP secret keyring)")
+    if not released.is_repository():
+        raise UserError(f"{paths.ROOT}: not a git repository; a release is a commit and tags")
+    dirty = released.git("status", "--porcelain", "--untracked-files=no").splitlines()
+    if dirty and not dry_run:
+        raise UserError(f"release: commit or stash first; {len(dirty)} changed file(s), e.g. {dirty[0][3:]}")
+    changes, charts, commits = plan(chart, part, app_version)
+    taken = [released.tag_name(name, new) for name, (_, new) in changes.items()
+             if released.git("tag", "--list", released.tag_name(name, new)).strip()]
+    if taken:
+        raise UserError(f"release: tag {', '.join(taken)} exists already; that version was released")
+    rows = [{"chart": name, "from": old, "to": new, "tag": released.tag_name(name, new), "commits": len(commits[name])}
+            for name, (old, new) in changes.items()]
+    packaged = []
+    if not dry_run:
+        created = [charts[name].directory / "CHANGELOG.md" for name in changes]
+        try:
+            write_release(changes, charts, commits, app_version)
+            released.git("add", "--", "charts", *(["tests/__snapshots__"] if (paths.ROOT / "tests/__snapshots__").is_dir() else []))
+            released.git("commit", "--quiet", "-m", "Release " + ", ".join(row["tag"] for row in rows))
+        except BaseException:
+            put_back(created)
+            raise
+        for row in rows:
+            released.git("tag", "--annotate", row["tag"], "-m", f"{row['chart']} {row['to']}")
+        signer = archives.Signer(sign_key, keyring, passphrase_file) if sign_key else None
+        if signer:
+            with signer:
+                packaged = archives.package_all(out, list(changes), signer)
+        else:
+            packaged = archives.package_all(out, list(changes))
+    if output == "json":
+        console.emit_json({"dryRun": dry_run, "appVersion": app_version, "charts": rows, "packaged": packaged})
+        return
+    console.print_table("release (dry run: nothing written)" if dry_run else f"released, packaged into {paths.shown(out)}",
+                        ["chart", "from", "to", "tag", "commits"],
+                        [[r["chart"], r["from"], r["to"], r["tag"], str(r["commits"])] for r in rows])
+    if dry_run:
+        for name in changes:
+            click.echo(f"\n{CHANGES} of {name}:\n{release_notes.changes_annotation(commits[name])}", nl=False)
