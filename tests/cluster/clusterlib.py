@@ -10,13 +10,18 @@ from typing import Any
 
 import yaml
 
-from quikapp_charts import cluster, paths
+from quikapp_charts import paths
+from quikapp_charts.cluster.config import (CPU_NODE_CAPACITY, DEFAULT_CPU_NODES, DEFAULT_GPU_NODES, GPU_RESOURCE,
+                                           GPUS_PER_NODE, KUBECONFIG, RELEASE)
+from quikapp_charts.cluster import install
+from quikapp_charts.cluster.kube import apply, tool_env
+from quikapp_charts.cluster.storage import volumes_for_claims
 
 HELM_TIMEOUT = "3m"
 
 
 def run(*cmd: str, check: bool = True, input: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=cluster.tool_env(),
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=tool_env(),
                           input=input, timeout=timeout, cwd=paths.ROOT)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
@@ -24,7 +29,7 @@ def run(*cmd: str, check: bool = True, input: str | None = None, timeout: float 
 
 
 def kubectl(*args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-    return run(paths.tool("kubectl"), "--kubeconfig", str(cluster.KUBECONFIG), *args, check=check, input=input)
+    return run(paths.tool("kubectl"), "--kubeconfig", str(KUBECONFIG), *args, check=check, input=input)
 
 
 def kubectl_json(*args: str) -> Any:
@@ -32,7 +37,7 @@ def kubectl_json(*args: str) -> Any:
 
 
 def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return run(paths.tool("helm"), "--kubeconfig", str(cluster.KUBECONFIG), *args, check=check)
+    return run(paths.tool("helm"), "--kubeconfig", str(KUBECONFIG), *args, check=check)
 
 
 def load_yaml_docs(text: str) -> list[dict]:
@@ -81,14 +86,14 @@ def cluster_shape(renders: dict[str, list[dict]]) -> Shape:
             pod_gpus = 0
             for container in dep["spec"]["template"]["spec"].get("containers", []):
                 res = container.get("resources") or {}
-                pod_gpus += int((res.get("limits") or {}).get(cluster.GPU_RESOURCE, 0))
+                pod_gpus += int((res.get("limits") or {}).get(GPU_RESOURCE, 0))
                 cores += count * cpu_cores((res.get("requests") or {}).get("cpu", "0"))
             gpus += count * pod_gpus
             env_surge += pod_gpus
         gpus += env_surge  # one surge pod per GPU Deployment while an environment rolls
-    cpu_nodes = max(cluster.DEFAULT_CPU_NODES, widest + 2,
-                    math.ceil(cores * 1.5 / float(cluster.CPU_NODE_CAPACITY["cpu"])) + 1)
-    gpu_nodes = max(cluster.DEFAULT_GPU_NODES, math.ceil(gpus / cluster.GPUS_PER_NODE) + 1)
+    cpu_nodes = max(DEFAULT_CPU_NODES, widest + 2,
+                    math.ceil(cores * 1.5 / float(CPU_NODE_CAPACITY["cpu"])) + 1)
+    gpu_nodes = max(DEFAULT_GPU_NODES, math.ceil(gpus / GPUS_PER_NODE) + 1)
     return Shape(cpu_nodes, gpu_nodes)
 
 
@@ -111,11 +116,11 @@ class Installed:
 
 
 def namespace_for(env: str) -> str:
-    return cluster.values_namespace(env)
+    return install.values_namespace(env)
 
 
 def render(env: str) -> list[dict]:
-    return cluster.render(env, namespace_for(env), [])
+    return install.render(env, namespace_for(env), [])
 
 
 class Installer:
@@ -141,11 +146,11 @@ class Installer:
         namespace = namespace_for(env)
         rendered = self.renders.get(env) or render(env)
         start = time.monotonic()
-        cluster.apply([cluster.namespace_object(namespace)])
+        apply([install.namespace_object(namespace)])
         claims = [o for o in rendered if o.get("kind") == "PersistentVolumeClaim"]
         if claims:
-            cluster.volumes_for_claims(claims, namespace)
-        proc = helm("upgrade", "--install", cluster.RELEASE, str(paths.UMBRELLA),
+            volumes_for_claims(claims, namespace)
+        proc = helm("upgrade", "--install", RELEASE, str(paths.UMBRELLA),
                     "-f", str(paths.env_values_file(env)), "-n", namespace,
                     "--wait", "--timeout", HELM_TIMEOUT, check=False)
         if proc.returncode != 0:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from quikapp_charts import cluster, paths
+from quikapp_charts import paths
+from quikapp_charts.cluster.config import KUBECONFIG
+from quikapp_charts.cluster.kube import api_ready
+from quikapp_charts.cluster.lifecycle import down, up
 
 from clusterlib import Installer, Shape, cluster_shape, render
 
@@ -38,12 +41,12 @@ def shape(renders) -> Shape:
 @pytest.fixture(scope="session")
 def local_cluster(pytestconfig, shape):
     """The local cluster, up for the whole session and down (nothing left running) at its end."""
-    was_running = cluster.api_ready()
-    cluster.up("local", shape.cpu_nodes, shape.gpu_nodes)
-    pytestconfig.option.kube_config = str(cluster.KUBECONFIG)
-    yield cluster.KUBECONFIG
+    was_running = api_ready()
+    up("local", shape.cpu_nodes, shape.gpu_nodes)
+    pytestconfig.option.kube_config = str(KUBECONFIG)
+    yield KUBECONFIG
     if not was_running:
-        cluster.down()
+        down()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from quikapp_charts import cluster, paths
+from quikapp_charts import paths
+from quikapp_charts.cluster.config import RELEASE
+from quikapp_charts.cluster.storage import spare_volumes
 
 from clusterlib import helm, load_yaml_docs, run
 
@@ -23,10 +25,10 @@ def test_there_are_ct_install_values():
 def test_ct_install_passes(local_cluster):
     # ct picks a random namespace per values file, so their claims get unbound volumes to bind.
     for values in CI_VALUES:
-        rendered = load_yaml_docs(helm("template", cluster.RELEASE, str(paths.UMBRELLA), "-f", str(values)).stdout)
+        rendered = load_yaml_docs(helm("template", RELEASE, str(paths.UMBRELLA), "-f", str(values)).stdout)
         claims = [o for o in rendered if o.get("kind") == "PersistentVolumeClaim"]
         if claims:
-            cluster.spare_volumes(claims, copies=1)
+            spare_volumes(claims, copies=1)
     result = run(paths.tool("ct"), "install", "--config", str(paths.ROOT / "ct.yaml"),
                  "--charts", str(paths.UMBRELLA.relative_to(paths.ROOT)), timeout=1200, check=False)
     output = "\n".join(line for line in (result.stdout + result.stderr).splitlines()

@@ -10,7 +10,8 @@ from pykube import Deployment
 from pytest_helm_charts.k8s.deployment import _deployment_running
 from pytest_helm_charts.utils import wait_for_objects_condition
 
-from quikapp_charts import cluster, paths
+from quikapp_charts import paths
+from quikapp_charts.cluster.config import CLUSTER_NAME
 
 from clusterlib import kubectl, kubectl_json, replicas_of
 
@@ -25,7 +26,7 @@ def test_draining_the_busiest_node_respects_the_pdbs(installed, kube_cluster):
     counts: dict[str, int] = {}
     for pod in kubectl_json("get", "pods", "-A")["items"]:
         node = pod["spec"].get("nodeName")
-        if pod["metadata"]["namespace"] in namespaces and node and not node.startswith(f"{cluster.CLUSTER_NAME}-gpu"):
+        if pod["metadata"]["namespace"] in namespaces and node and not node.startswith(f"{CLUSTER_NAME}-gpu"):
             counts[node] = counts.get(node, 0) + 1
     node = max(counts, key=counts.get)
     try:

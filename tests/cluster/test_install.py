@@ -14,7 +14,8 @@ from pytest_helm_charts.k8s.deployment import _deployment_running
 from pytest_helm_charts.utils import wait_for_objects_condition
 from pykube import Deployment
 
-from quikapp_charts import cluster, paths
+from quikapp_charts import paths
+from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_RESOURCE, RELEASE
 
 from clusterlib import helm, is_hook, kubectl, kubectl_json, load_yaml_docs, replicas_of
 
@@ -31,14 +32,14 @@ def gpu_request(pod: dict) -> int:
     total = 0
     for container in pod["spec"].get("containers", []) + pod["spec"].get("initContainers", []):
         res = container.get("resources", {})
-        total += int((res.get("limits") or {}).get(cluster.GPU_RESOURCE, 0) or
-                     (res.get("requests") or {}).get(cluster.GPU_RESOURCE, 0))
+        total += int((res.get("limits") or {}).get(GPU_RESOURCE, 0) or
+                     (res.get("requests") or {}).get(GPU_RESOURCE, 0))
     return total
 
 
 def gpu_nodes() -> set[str]:
     return {n["metadata"]["name"] for n in kubectl_json("get", "nodes")["items"]
-            if n["metadata"].get("labels", {}).get(cluster.GPU_LABEL_KEY)}
+            if n["metadata"].get("labels", {}).get(GPU_LABEL_KEY)}
 
 
 def pods(namespace: str) -> list[dict]:
@@ -68,21 +69,21 @@ def test_gpu_pods_run_on_gpu_nodes_only(env, installed):
     gpu = gpu_nodes()
     running = pods(inst.namespace)
     on_gpu = [p for p in running if gpu_request(p)]
-    assert on_gpu, f"{env}: no pod asks for {cluster.GPU_RESOURCE}"
+    assert on_gpu, f"{env}: no pod asks for {GPU_RESOURCE}"
     misplaced = sorted(p["metadata"]["name"] for p in on_gpu if p["spec"].get("nodeName") not in gpu)
     intruders = sorted(p["metadata"]["name"] for p in running
                        if not gpu_request(p) and p["spec"].get("nodeName") in gpu)
     assert misplaced == [], f"GPU pods off the GPU nodes: {misplaced}"
     assert intruders == [], f"pods without a GPU on GPU nodes: {intruders}"
     for pod in on_gpu:
-        assert pod["spec"]["nodeSelector"].get(cluster.GPU_LABEL_KEY) == cluster.GPU_LABEL_VALUE
-        assert any(t.get("key") == cluster.GPU_RESOURCE for t in pod["spec"].get("tolerations", []))
+        assert pod["spec"]["nodeSelector"].get(GPU_LABEL_KEY) == GPU_LABEL_VALUE
+        assert any(t.get("key") == GPU_RESOURCE for t in pod["spec"].get("tolerations", []))
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_api_server_accepted_every_object(env, installed):
     inst = installed(env)
-    manifest = helm("get", "manifest", cluster.RELEASE, "-n", inst.namespace).stdout
+    manifest = helm("get", "manifest", RELEASE, "-n", inst.namespace).stdout
     released = load_yaml_docs(manifest)
     rendered = [o for o in inst.rendered if not is_hook(o)]
     key = lambda o: (o["kind"], o["metadata"]["name"])  # noqa: E731
@@ -158,7 +159,7 @@ def test_pod_security_restricted_admits_every_pod(env, installed):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_helm_test_passes(env, installed):
     inst = installed(env)
-    result = helm("test", cluster.RELEASE, "-n", inst.namespace, "--timeout", "2m")
+    result = helm("test", RELEASE, "-n", inst.namespace, "--timeout", "2m")
     assert "Phase:          Succeeded" in result.stdout, result.stdout
     assert "Failed" not in result.stdout
 

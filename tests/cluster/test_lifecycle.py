@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from quikapp_charts import cluster, paths
+from quikapp_charts import paths
+from quikapp_charts.cluster.config import GPUS_PER_NODE, GPU_LABEL_KEY, GPU_LABEL_VALUE, KUBECONFIG
+from quikapp_charts.cluster.kube import api_ready, tool_env
+from quikapp_charts.cluster.lifecycle import up
+from quikapp_charts.cluster.processes import alive, cluster_pids, cluster_ports, listening
 
 from clusterlib import kubectl, kubectl_json
 
@@ -17,18 +21,18 @@ pytestmark = pytest.mark.cluster
 def cli(*args: str) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "quikapp-charts"
     return subprocess.run([str(exe), *args], capture_output=True,
-                          text=True, env=cluster.tool_env(), cwd=paths.ROOT, timeout=600)
+                          text=True, env=tool_env(), cwd=paths.ROOT, timeout=600)
 
 
 def test_nodes_have_the_gpu_mock(local_cluster, shape):
     nodes = kubectl_json("get", "nodes")["items"]
-    gpu = [n for n in nodes if n["metadata"]["labels"].get(cluster.GPU_LABEL_KEY) == cluster.GPU_LABEL_VALUE]
+    gpu = [n for n in nodes if n["metadata"]["labels"].get(GPU_LABEL_KEY) == GPU_LABEL_VALUE]
     cpu = [n for n in nodes if n not in gpu]
     assert len(gpu) == shape.gpu_nodes and len(cpu) == shape.cpu_nodes
     for node in gpu:
         assert {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"} in node["spec"]["taints"]
-        assert node["status"]["capacity"]["nvidia.com/gpu"] == str(cluster.GPUS_PER_NODE)
-        assert node["status"]["allocatable"]["nvidia.com/gpu"] == str(cluster.GPUS_PER_NODE)
+        assert node["status"]["capacity"]["nvidia.com/gpu"] == str(GPUS_PER_NODE)
+        assert node["status"]["allocatable"]["nvidia.com/gpu"] == str(GPUS_PER_NODE)
     for node in cpu:
         assert "nvidia.com/gpu" not in node["status"]["allocatable"]
         assert not node["spec"].get("taints")
@@ -44,7 +48,7 @@ def test_the_control_plane_is_ours_and_local(local_cluster):
     assert version["clientVersion"]["gitVersion"] == pin
     server = kubectl("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}").stdout
     assert server.startswith("https://127.0.0.1:")
-    for port in cluster.cluster_ports():
+    for port in cluster_ports():
         listeners = open("/proc/net/tcp").read().splitlines()[1:]
         wildcard = f"00000000:{port:04X}"
         assert not any(line.split()[1] == wildcard and line.split()[3] == "0A" for line in listeners), \
@@ -75,16 +79,16 @@ def test_install_of_an_unknown_environment_is_one_line(local_cluster):
 
 
 def test_down_leaves_no_process_and_no_port(local_cluster, shape):
-    pids, ports = cluster.cluster_pids(), cluster.cluster_ports()
+    pids, ports = cluster_pids(), cluster_ports()
     assert len(pids) >= 5, "etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok"
-    assert ports and all(cluster.listening(p) for p in ports)
+    assert ports and all(listening(p) for p in ports)
     result = cli("cluster", "down")
     assert result.returncode == 0, result.stderr
-    assert [p for p in pids if cluster.alive(p)] == []
-    assert [p for p in ports if cluster.listening(p)] == []
-    assert not cluster.KUBECONFIG.exists()
+    assert [p for p in pids if alive(p)] == []
+    assert [p for p in ports if listening(p)] == []
+    assert not KUBECONFIG.exists()
     # down twice is harmless too
     assert cli("cluster", "down").returncode == 0
     # the rest of the session needs the cluster again
-    cluster.up("local", shape.cpu_nodes, shape.gpu_nodes)
-    assert cluster.api_ready()
+    up("local", shape.cpu_nodes, shape.gpu_nodes)
+    assert api_ready()

@@ -13,7 +13,8 @@ from pykube import Deployment
 from pytest_helm_charts.k8s.deployment import _deployment_running
 from pytest_helm_charts.utils import wait_for_objects_condition
 
-from quikapp_charts import cluster, paths
+from quikapp_charts import paths
+from quikapp_charts.cluster.config import RELEASE
 
 from clusterlib import HELM_TIMEOUT, helm, kubectl_json, replicas_of
 
@@ -24,7 +25,7 @@ CONFIG_KEY = "LOG_LEVEL"
 
 
 def history(namespace: str) -> list[dict]:
-    return json.loads(helm("history", cluster.RELEASE, "-n", namespace, "-o", "json").stdout)
+    return json.loads(helm("history", RELEASE, "-n", namespace, "-o", "json").stdout)
 
 
 def config_map(namespace: str) -> dict:
@@ -61,7 +62,7 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     new_config = "warn" if before_config != "warn" else "error"
     new_floor = floor[name] + 1
 
-    helm("upgrade", cluster.RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(ENV)), "-n", ns,
+    helm("upgrade", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(ENV)), "-n", ns,
          "--set", f"{stack}.services.{name}.replicas={new_floor}",
          "--set", f"global.config.{CONFIG_KEY}={new_config}",
          "--wait", "--timeout", HELM_TIMEOUT)
@@ -76,7 +77,7 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     for d in deployments:
         assert int(d.obj["status"]["updatedReplicas"]) == d.replicas, d.name
 
-    helm("rollback", cluster.RELEASE, str(before_rev), "-n", ns, "--wait", "--timeout", HELM_TIMEOUT)
+    helm("rollback", RELEASE, str(before_rev), "-n", ns, "--wait", "--timeout", HELM_TIMEOUT)
     revs = history(ns)
     assert revs[-1]["revision"] == before_rev + 2 and revs[-1]["status"] == "deployed"
     assert revs[-1]["description"] == f"Rollback to {before_rev}"
@@ -84,4 +85,4 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     assert hpa_min(ns, name) == floor[name]
     # Without metrics the HPA keeps the Deployment where it is; it never goes below the floor.
     rolled_out(kube_cluster, ns, sorted(floor), floor)
-    helm("test", cluster.RELEASE, "-n", ns, "--timeout", "2m")
+    helm("test", RELEASE, "-n", ns, "--timeout", "2m")

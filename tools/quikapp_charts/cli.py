@@ -1,31 +1,15 @@
 """The `quikapp-charts` command. Each subcommand lives in a module of its own."""
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
 
+from . import (bump, capacity, diff, generate, list_services, new_env, package, publish, release, render,
+               validate, versions)
+from .cluster import command as cluster
+from .console import EXIT_CODES
 from .errors import CheckFailed, UserError
-
-# module name -> click command attribute; one module per command.
-COMMAND_MODULES = [
-    "generate",
-    "render",
-    "validate",
-    "list_services",
-    "diff",
-    "new_env",
-    "cluster",
-    "capacity",
-    "bump",
-    "package",
-    "publish",
-    "versions",
-    "release",
-]
-
-EXIT_CODES = """Exit codes: 0 ok, 1 a check found problems, 2 bad input (one line names the file and key)."""
 
 
 @click.group(epilog=EXIT_CODES)
@@ -34,13 +18,8 @@ def cli() -> None:
     """Generate, render, validate, diff, package and install the QuikApp charts."""
 
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"{__package__}.{_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.{_name}":
-            raise
-        continue  # command not written yet
+for _module in (generate, render, validate, list_services, diff, new_env, cluster, capacity, bump, package,
+                publish, versions, release):
     cli.add_command(_module.command)
 
 

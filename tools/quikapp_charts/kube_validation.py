@@ -36,7 +36,8 @@ def _strict(schema):
 
 @functools.lru_cache(maxsize=None)
 def _custom_resource_validators() -> dict[tuple[str, str], jsonschema.Validator]:
-    from .cluster import SECRETS_STORE_FILES, SECRETS_STORE_MODULE, go_module_dir
+    from .cluster.kube import go_module_dir
+    from .cluster.storage import SECRETS_STORE_FILES, SECRETS_STORE_MODULE
 
     module = go_module_dir(SECRETS_STORE_MODULE, paths.versions()["SECRETS_STORE_CSI_DRIVER_VERSION"])
     validators = {}

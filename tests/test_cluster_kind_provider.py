@@ -7,14 +7,12 @@ import json
 import pytest
 import yaml
 
-from quikapp_charts import cluster
+from quikapp_charts.cluster import config, kind, lifecycle, nodes
 from quikapp_charts.errors import UserError
-
-pytestmark = pytest.mark.cluster
 
 
 def test_kind_config_has_a_worker_per_node_and_a_local_api_server():
-    config = cluster.kind_config(12, 2)
+    config = kind.kind_config(12, 2)
     roles = [n["role"] for n in config["nodes"]]
     assert roles == ["control-plane"] + ["worker"] * 14
     assert config["networking"]["apiServerAddress"] == "127.0.0.1"
@@ -23,8 +21,8 @@ def test_kind_config_has_a_worker_per_node_and_a_local_api_server():
 
 def test_the_gpu_mock_labels_taints_and_patches_status(monkeypatch):
     calls = []
-    monkeypatch.setattr(cluster, "kubectl", lambda *args, **kw: calls.append(args))
-    cluster.mock_gpu("quikapp-worker15")
+    monkeypatch.setattr(nodes, "kubectl", lambda *args, **kw: calls.append(args))
+    nodes.mock_gpu("quikapp-worker15")
     label, taint, patch = calls
     assert label[:3] == ("label", "node", "quikapp-worker15")
     assert "kubernetes.io/accelerator=nvidia-tesla-v100" in label
@@ -35,8 +33,8 @@ def test_the_gpu_mock_labels_taints_and_patches_status(monkeypatch):
 
 
 def test_kind_without_docker_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(cluster.State, "load", classmethod(lambda cls: None))
-    monkeypatch.setattr(cluster, "require_binaries", lambda names: None)
-    monkeypatch.setattr(cluster.shutil, "which", lambda name: None)
+    monkeypatch.setattr(config.State, "load", classmethod(lambda cls: None))
+    monkeypatch.setattr(kind, "require_binaries", lambda names: None)
+    monkeypatch.setattr(kind.shutil, "which", lambda name: None)
     with pytest.raises(UserError, match="needs Docker or Podman"):
-        cluster.up("kind", 2, 1)
+        lifecycle.up("kind", 2, 1)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from quikapp_charts import cluster
+from quikapp_charts.cluster import install
+from quikapp_charts.cluster.config import cpu_node_names, gpu_node_names
+from quikapp_charts.cluster.nodes import node_object
 from quikapp_charts.errors import UserError
-
-pytestmark = pytest.mark.cluster
 
 
 def deployment(name: str, replicas: int, gpus: int = 0, one_per_node: bool = False) -> dict:
@@ -20,22 +20,22 @@ def deployment(name: str, replicas: int, gpus: int = 0, one_per_node: bool = Fal
 
 @pytest.fixture
 def fake_cluster(monkeypatch):
-    nodes = [cluster.node_object(n, gpu=False) for n in cluster.cpu_node_names(3)]
-    nodes += [cluster.node_object(n, gpu=True) for n in cluster.gpu_node_names(1)]
+    nodes = [node_object(n, gpu=False) for n in cpu_node_names(3)]
+    nodes += [node_object(n, gpu=True) for n in gpu_node_names(1)]
     answers = {"nodes": {"items": nodes}, "pods": {"items": []}}
-    monkeypatch.setattr(cluster, "kubectl_json", lambda *args: answers[args[1]])
+    monkeypatch.setattr(install, "kubectl_json", lambda *args: answers[args[1]])
 
 
 def test_too_few_gpus(fake_cluster):
     with pytest.raises(UserError, match=r"live needs 7 nvidia.com/gpu .* 4 free; .*--gpu-nodes 2"):
-        cluster.check_capacity("live", [deployment("ml-service", 7, gpus=1)], "quikapp-prod")
+        install.check_capacity("live", [deployment("ml-service", 7, gpus=1)], "quikapp-prod")
 
 
 def test_too_few_nodes_for_one_pod_per_node(fake_cluster):
     with pytest.raises(UserError, match=r"elixir-realtime runs 10 replicas, one per node, .* 3 CPU nodes"):
-        cluster.check_capacity("live", [deployment("elixir-realtime", 10, one_per_node=True)], "quikapp-prod")
+        install.check_capacity("live", [deployment("elixir-realtime", 10, one_per_node=True)], "quikapp-prod")
 
 
 def test_enough_room_passes(fake_cluster):
-    cluster.check_capacity("local", [deployment("ml-service", 4, gpus=1),
+    install.check_capacity("local", [deployment("ml-service", 4, gpus=1),
                                      deployment("elixir-realtime", 3, one_per_node=True)], "quikapp-local")

@@ -1,0 +1,132 @@
+"""`cluster install`: the namespace, the volumes for its claims, a capacity check, and
+`helm upgrade --install --wait` of the umbrella chart for an environment."""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import click
+import yaml
+
+from .. import paths
+from ..errors import UserError
+from .config import GPU_RESOURCE, GPUS_PER_NODE, POD_SECURITY_LEVEL, RELEASE
+from .kube import api_ready, apply, helm, kubectl_json, last_line, say
+from .status import pods_table
+from .storage import volumes_for_claims
+
+
+def values_namespace(env: str) -> str:
+    path = paths.env_values_file(env)
+    if not path.is_file():
+        known = ", ".join(paths.environments()) or "none"
+        raise UserError(f"{path.relative_to(paths.ROOT)}: no such environment (known: {known})")
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path.relative_to(paths.ROOT)}: not valid YAML: {str(exc).splitlines()[0]}")
+    namespace = (values.get("global") or {}).get("namespace") if isinstance(values, dict) else None
+    if not namespace or not isinstance(namespace, str):
+        raise UserError(f"{path.relative_to(paths.ROOT)}: key global.namespace is missing")
+    return namespace
+
+
+def namespace_object(name: str) -> dict:
+    labels = {"kubernetes.io/metadata.name": name}
+    for mode in ("enforce", "warn", "audit"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = POD_SECURITY_LEVEL
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+def render(env: str, namespace: str, extra: Sequence[str]) -> list[dict]:
+    proc = helm("template", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
+                "-n", namespace, *extra)
+    return [d for d in yaml.safe_load_all(proc.stdout) if isinstance(d, dict)]
+
+
+def helm_args(values: Sequence[str], sets: Sequence[str]) -> list[str]:
+    args: list[str] = []
+    for v in values:
+        args += ["-f", v]
+    for s in sets:
+        args += ["--set", s]
+    return args
+
+
+def install(env: str, *, namespace: str | None = None, values: Sequence[str] = (),
+            sets: Sequence[str] = (), timeout: str = "5m", show: bool = True) -> str:
+    """helm upgrade --install the umbrella chart for ENV; returns the namespace."""
+    if not api_ready():
+        raise UserError("the cluster is not running; start it with `quikapp-charts cluster up`")
+    namespace = namespace or values_namespace(env)
+    extra = helm_args(values, sets)
+    rendered = render(env, namespace, extra)
+    check_capacity(env, rendered, namespace)
+    apply([namespace_object(namespace)])
+    claims = [o for o in rendered if o.get("kind") == "PersistentVolumeClaim"]
+    if claims:
+        volumes_for_claims(claims, namespace)
+    say(f"installing {RELEASE} for {env} into namespace {namespace} (helm upgrade --install --wait)")
+    start = time.monotonic()
+    proc = helm("upgrade", "--install", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
+                "-n", namespace, *extra, "--wait", "--timeout", timeout, check=False)
+    if proc.returncode != 0:
+        raise UserError(f"helm upgrade --install {RELEASE} for {env} failed: {last_line(proc.stderr)}"
+                        f"{why_not_running(namespace)}")
+    say(f"{env}: installed and ready in {time.monotonic() - start:.0f}s")
+    if show:
+        click.echo(pods_table([namespace]))
+    return namespace
+
+
+def floor_replicas(rendered: list[dict]) -> dict[str, int]:
+    """Deployment name -> replicas at the floor (the HPA's minReplicas when an HPA owns it)."""
+    hpa_min = {h["spec"]["scaleTargetRef"]["name"]: h["spec"].get("minReplicas", 1)
+               for h in rendered if h.get("kind") == "HorizontalPodAutoscaler"}
+    return {d["metadata"]["name"]: hpa_min.get(d["metadata"]["name"], d["spec"].get("replicas", 1))
+            for d in rendered if d.get("kind") == "Deployment"}
+
+
+def pod_gpus(pod_spec: dict) -> int:
+    return sum(int(((c.get("resources") or {}).get("limits") or {}).get(GPU_RESOURCE, 0))
+               for c in pod_spec.get("containers", []))
+
+
+def check_capacity(env: str, rendered: list[dict], namespace: str) -> None:
+    """Fail early, in one line, when the cluster's nodes cannot hold ENV at its replica floor."""
+    replicas = floor_replicas(rendered)
+    deployments = [d for d in rendered if d.get("kind") == "Deployment"]
+    need_gpus = sum(replicas[d["metadata"]["name"]] * pod_gpus(d["spec"]["template"]["spec"])
+                    for d in deployments)
+    nodes = [n for n in kubectl_json("get", "nodes")["items"] if not n["spec"].get("unschedulable")]
+    total = sum(int(n.get("status", {}).get("allocatable", {}).get(GPU_RESOURCE, 0)) for n in nodes)
+    used = sum(pod_gpus(p["spec"]) for p in kubectl_json("get", "pods", "-A")["items"]
+               if p["metadata"]["namespace"] != namespace
+               and p.get("status", {}).get("phase") not in ("Succeeded", "Failed"))
+    if need_gpus > total - used:
+        raise UserError(f"{env} needs {need_gpus} {GPU_RESOURCE} at its replica floor and the cluster has "
+                        f"{total - used} free; add GPU nodes: quikapp-charts cluster up --gpu-nodes "
+                        f"{-(-(need_gpus + used) // GPUS_PER_NODE)}")
+    plain = [n for n in nodes if not n["spec"].get("taints")]
+    for dep in deployments:
+        affinity = dep["spec"]["template"]["spec"].get("affinity", {}).get("podAntiAffinity", {})
+        hard = any(t.get("topologyKey") == "kubernetes.io/hostname"
+                   for t in affinity.get("requiredDuringSchedulingIgnoredDuringExecution", []))
+        name = dep["metadata"]["name"]
+        if hard and not pod_gpus(dep["spec"]["template"]["spec"]) and replicas[name] > len(plain):
+            raise UserError(f"{env}: {name} runs {replicas[name]} replicas, one per node, and the cluster has "
+                            f"{len(plain)} CPU nodes; quikapp-charts cluster up --nodes {replicas[name] + 1}")
+
+
+def why_not_running(namespace: str) -> str:
+    """'; N pods not running, e.g. POD: REASON' for a failed install's one-line error."""
+    stuck = [p for p in kubectl_json("get", "pods", "-n", namespace)["items"]
+             if p.get("status", {}).get("phase") != "Running"
+             and "helm.sh/hook" not in (p["metadata"].get("annotations") or {})]
+    if not stuck:
+        return ""
+    pod = stuck[0]
+    reason = next((c.get("message") for c in pod.get("status", {}).get("conditions", [])
+                   if c.get("status") == "False" and c.get("message")), pod.get("status", {}).get("phase"))
+    return f"; {len(stuck)} pods not running, e.g. {pod['metadata']['name']}: {reason}"

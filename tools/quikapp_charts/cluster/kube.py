@@ -1,0 +1,120 @@
+"""Running the cluster's tools (kubectl, helm, kwokctl, kind) against it, and waiting for it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import click
+import yaml
+
+from .. import paths
+from ..errors import UserError
+from .config import KUBECONFIG, KWOK_WORKDIR
+
+
+def say(message: str) -> None:
+    click.echo(f"[cluster] {message}", err=True)
+
+
+def tool_env() -> dict[str, str]:
+    """The environment for every tool: our builds first on PATH, our kubeconfig and kwok workdir."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(paths.CACHE_BIN), env.get("PATH", "")])
+    env["KUBECONFIG"] = str(KUBECONFIG)
+    env["KWOK_WORKDIR"] = str(KWOK_WORKDIR)
+    # helm --wait polls every object of the release; its client-side default of 5 queries a
+    # second turns a 10-second rollout of 33 Deployments into a minute. The local API server
+    # runs without QPS limits.
+    env.setdefault("HELM_QPS", "100")
+    env.setdefault("HELM_BURST_LIMIT", "300")
+    return env
+
+
+def run(cmd: Sequence[str], *, input: str | None = None, check: bool = True,
+        stream: bool = False, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run a tool; on failure raise UserError with one line naming the tool and its last error."""
+    try:
+        proc = subprocess.run(
+            list(cmd), input=input, text=True, env=tool_env(), timeout=timeout,
+            stdout=None if stream else subprocess.PIPE,
+            stderr=None if stream else subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise UserError(f"{cmd[0]}: not found; run `make cluster-tools` (tools/bootstrap.sh cluster-tools)")
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}: no answer within {timeout:.0f}s")
+    if check and proc.returncode != 0:
+        raise UserError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])} failed: {last_line(proc.stderr or proc.stdout)}")
+    return proc
+
+
+def last_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "no message (see the output above)"
+
+
+def kubectl(*args: str, input: str | None = None, check: bool = True,
+            timeout: float | None = 120) -> subprocess.CompletedProcess:
+    return run([paths.tool("kubectl"), "--kubeconfig", str(KUBECONFIG), *args],
+               input=input, check=check, timeout=timeout)
+
+
+def kubectl_json(*args: str) -> Any:
+    return json.loads(kubectl(*args, "-o", "json").stdout)
+
+
+def helm(*args: str, check: bool = True, stream: bool = False,
+         timeout: float | None = None) -> subprocess.CompletedProcess:
+    return run([paths.tool("helm"), "--kubeconfig", str(KUBECONFIG), *args],
+               check=check, stream=stream, timeout=timeout)
+
+
+def apply(objects: Iterable[dict]) -> None:
+    manifest = yaml.safe_dump_all(list(objects), sort_keys=False)
+    kubectl("apply", "-f", "-", input=manifest)
+
+
+def api_ready() -> bool:
+    if not KUBECONFIG.is_file():
+        return False
+    proc = kubectl("get", "--raw", "/readyz", check=False, timeout=10)
+    return proc.returncode == 0 and proc.stdout.strip() == "ok"
+
+
+def wait_for(what: str, condition: Callable[[], bool], timeout: float, interval: float = 1.0,
+             hint: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise UserError(f"{what}: not ready after {timeout:.0f}s{hint}")
+
+
+def require_binaries(names: Iterable[str]) -> None:
+    missing = [n for n in names if not (paths.CACHE_BIN / n).exists()]
+    if missing:
+        raise UserError(f".cache/bin lacks {', '.join(missing)}; run `make cluster-tools` first")
+
+
+def go_module_dir(module: str, version: str) -> Path:
+    """A Go module's folder in the module cache (downloaded through the module proxy if need be)."""
+    env = tool_env()
+    env.setdefault("GOFLAGS", "-mod=mod")
+    try:
+        proc = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"],
+                              capture_output=True, text=True, env=env, cwd=paths.CACHE)
+    except FileNotFoundError:
+        raise UserError(f"go: not found; the cluster reads {module}'s files from the Go module cache")
+    try:
+        info = json.loads(proc.stdout or "{}")
+    except ValueError:
+        info = {}
+    if proc.returncode != 0 or "Dir" not in info:
+        raise UserError(f"go mod download {module}@{version} failed: "
+                        f"{info.get('Error') or last_line(proc.stderr)}")
+    return Path(info["Dir"])

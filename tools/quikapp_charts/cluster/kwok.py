@@ -1,0 +1,135 @@
+"""The local provider: kwokctl --runtime binary with the control plane built into .cache/bin, bound
+to 127.0.0.1, and kwok's stages (its defaults plus ours, tools/kwok/*.yaml)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .. import paths
+from ..errors import UserError, write_atomically
+from .config import CLUSTER_NAME, KUBECONFIG, KWOK_WORKDIR
+from .kube import api_ready, go_module_dir, require_binaries, run, say, wait_for
+from .processes import CLUSTER_DIR, cluster_pids, cluster_ports, stop
+
+KWOK_CONFIG = KWOK_WORKDIR / "quikapp-kwok.yaml"
+SERVICE_CIDR = "10.96.0.0/16"
+POD_CIDR = "10.244.0.1/16"
+
+# kwok's default stages (what kwokctl uses when its config holds no Stage), read from the kwok
+# module in the Go module cache; a config holding any Stage replaces them all.
+KWOK_DEFAULT_STAGES = (
+    "kustomize/stage/node/fast/node-initialize.yaml",
+    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "kustomize/stage/pod/fast/pod-ready.yaml",
+    "kustomize/stage/pod/fast/pod-complete.yaml",
+    "kustomize/stage/pod/fast/pod-delete.yaml",
+)
+OUR_STAGES = paths.ROOT / "tools" / "kwok"  # our own Stage files, added to the defaults
+LOCAL_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+                  "kubectl", "kwok", "kwokctl")
+
+
+def kwok_module_dir() -> Path:
+    return go_module_dir("sigs.k8s.io/kwok", paths.versions()["KWOK_VERSION"])
+
+
+def kwok_stages() -> list[dict]:
+    """kwok's default stages plus ours (tools/kwok/*.yaml)."""
+    module = kwok_module_dir()
+    stages = []
+    for rel in KWOK_DEFAULT_STAGES:
+        stages.extend(d for d in yaml.safe_load_all((module / rel).read_text()) if d)
+    ours = sorted(OUR_STAGES.glob("*.yaml"))
+    for path in ours:
+        stages.extend(d for d in yaml.safe_load_all(path.read_text()) if d)
+    names = [s["metadata"]["name"] for s in stages]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise UserError(f"tools/kwok: stage names {', '.join(duplicates)} clash with kwok's defaults")
+    return stages
+
+
+def kwok_config() -> list[dict]:
+    pins = paths.versions()
+    config = {
+        "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+        "kind": "KwokctlConfiguration",
+        "options": {
+            "runtime": "binary",
+            "bindAddress": "127.0.0.1",
+            "kubeVersion": pins["KUBERNETES_VERSION"],
+            "kwokVersion": pins["KWOK_VERSION"],
+            "etcdVersion": pins["ETCD_VERSION"].lstrip("v"),
+            "kubeAdmission": True,
+            "kubeAuthorization": True,
+            "disableQPSLimits": True,
+        },
+        # Every environment at once: about 40 Services and 100 pods each, far more than the
+        # defaults' /24s (which also overlap: kube-apiserver's 10.0.0.0/24, kwok's 10.0.0.1/24).
+        "componentsPatches": [
+            {"name": "kube-apiserver",
+             "extraArgs": [{"key": "service-cluster-ip-range", "value": SERVICE_CIDR}]},
+            {"name": "kwok-controller", "extraArgs": [{"key": "cidr", "value": POD_CIDR}]},
+            # An HPA raises a Deployment to its minReplicas at its next sync: every 3s, not 15s.
+            {"name": "kube-controller-manager",
+             "extraArgs": [{"key": "horizontal-pod-autoscaler-sync-period", "value": "3s"}]},
+        ],
+    }
+    return [config, *kwok_stages()]
+
+
+def local_cluster_exists() -> bool:
+    return (CLUSTER_DIR / "kwok.yaml").is_file()
+
+
+def local_up() -> None:
+    require_binaries(LOCAL_BINARIES)
+    if local_cluster_exists():
+        if api_ready():
+            say(f"local cluster {CLUSTER_NAME} is already running")
+            return
+        say(f"local cluster {CLUSTER_NAME} exists but does not answer: starting its processes")
+        proc = run([paths.tool("kwokctl"), "start", "cluster", "--name", CLUSTER_NAME],
+                   check=False, timeout=180)
+        if proc.returncode == 0:
+            try:
+                wait_for("kube-apiserver", api_ready, 60)
+                return
+            except UserError:
+                pass
+        say("restart failed: recreating the cluster")
+        local_down(quiet=True)
+    KWOK_WORKDIR.mkdir(parents=True, exist_ok=True)
+    write_atomically(KWOK_CONFIG, yaml.safe_dump_all(kwok_config(), sort_keys=False))
+    bin_ = paths.CACHE_BIN
+    say("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok "
+        "(kwokctl --runtime binary, 127.0.0.1)")
+    run([
+        str(bin_ / "kwokctl"), "create", "cluster",
+        "--name", CLUSTER_NAME,
+        "--config", str(KWOK_CONFIG),
+        "--runtime", "binary",
+        "--kubeconfig", str(KUBECONFIG),
+        "--kube-apiserver-binary", str(bin_ / "kube-apiserver"),
+        "--kube-controller-manager-binary", str(bin_ / "kube-controller-manager"),
+        "--kube-scheduler-binary", str(bin_ / "kube-scheduler"),
+        "--etcd-binary", str(bin_ / "etcd"),
+        "--kwok-controller-binary", str(bin_ / "kwok"),
+        "--wait", "2m",
+        "--quiet-pull",
+    ], timeout=300)
+    wait_for("kube-apiserver", api_ready, 60)
+
+
+def local_down(quiet: bool = False) -> None:
+    pids, ports = cluster_pids(), cluster_ports()
+    if local_cluster_exists() or pids:
+        if not quiet:
+            say(f"stopping the local cluster {CLUSTER_NAME}")
+        run([paths.tool("kwokctl"), "delete", "cluster", "--name", CLUSTER_NAME,
+             "--kubeconfig", str(KUBECONFIG)], check=False, timeout=180)
+    # kwokctl stops what it started; make sure, by the pids it recorded and nothing broader.
+    stop(pids, ports)
+    shutil.rmtree(CLUSTER_DIR, ignore_errors=True)

@@ -1,0 +1,50 @@
+"""`cluster up` and `cluster down`, for either provider."""
+from __future__ import annotations
+
+import time
+
+from .. import paths
+from ..errors import UserError
+from .config import (CLUSTER_NAME, DEFAULT_CPU_NODES, DEFAULT_GPU_NODES, GPU_RESOURCE, GPUS_PER_NODE,
+                     KUBECONFIG, KWOK_WORKDIR, STATE_FILE, State)
+from .kind import kind_down, kind_shape_nodes, kind_up
+from .kube import api_ready, say, wait_for
+from .kwok import local_cluster_exists, local_down, local_up
+from .nodes import local_nodes, nodes_ready
+from .storage import ensure_secrets_store, ensure_storage_class
+
+
+def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int = DEFAULT_GPU_NODES) -> None:
+    if nodes < 1 or gpu_nodes < 0:
+        raise UserError("--nodes must be at least 1 and --gpu-nodes at least 0")
+    state = State.load()
+    if state and state.provider != provider and (api_ready() or local_cluster_exists()):
+        raise UserError(f"a {state.provider} cluster is running; `quikapp-charts cluster down` first")
+    start = time.monotonic()
+    if provider == "local":
+        local_up()
+        State(provider, nodes, gpu_nodes).save()
+        say(f"creating {nodes} CPU nodes and {gpu_nodes} GPU nodes ({GPUS_PER_NODE} x {GPU_RESOURCE} each)")
+        local_nodes(nodes, gpu_nodes)
+    else:
+        kind_up(nodes, gpu_nodes)
+        State(provider, nodes, gpu_nodes).save()
+        kind_shape_nodes(nodes, gpu_nodes)
+    logs = KWOK_WORKDIR / "clusters" / CLUSTER_NAME / "logs" / "kwok-controller.log"
+    wait_for("nodes", lambda: nodes_ready(nodes + gpu_nodes), 90,
+             hint=f" (see {logs.relative_to(paths.ROOT)})" if provider == "local" else "")
+    ensure_storage_class()
+    ensure_secrets_store()
+    say(f"cluster {CLUSTER_NAME} ({provider}) is up in {time.monotonic() - start:.0f}s; "
+        f"KUBECONFIG={KUBECONFIG.relative_to(paths.ROOT)}")
+
+
+def down() -> None:
+    state = State.load()
+    if state and state.provider == "kind":
+        kind_down()
+    else:
+        local_down()
+    STATE_FILE.unlink(missing_ok=True)
+    KUBECONFIG.unlink(missing_ok=True)
+    say(f"cluster {CLUSTER_NAME} is down")
