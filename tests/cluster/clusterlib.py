@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from quikapp_charts import paths
+from quikapp_charts import paths, rendering
 from quikapp_charts.cluster.config import (CPU_NODE_CAPACITY, DEFAULT_CPU_NODES, DEFAULT_GPU_NODES, GPU_RESOURCE,
                                            GPUS_PER_NODE, KUBECONFIG, RELEASE)
 from quikapp_charts.cluster import install
@@ -116,7 +116,7 @@ class Installed:
 
 
 def namespace_for(env: str) -> str:
-    return install.values_namespace(env)
+    return rendering.namespace_of(env)
 
 
 def render(env: str) -> list[dict]:

@@ -31,9 +31,8 @@ import tempfile
 import zlib
 from pathlib import Path
 
-from . import chart_versions, paths
+from . import chart_versions, helm, paths
 from .errors import UserError
-from .rendering import helm_error
 
 ENTRY_TIME = 315532800  # 1980-01-01T00:00:00Z
 
@@ -82,10 +81,8 @@ def sha256(path: Path) -> str:
 
 def helm_package(chart_dir: Path, dest: Path, version: str) -> Path:
     """helm package chart_dir into dest, rewritten canonically; returns the archive."""
-    result = subprocess.run([paths.tool("helm"), "package", str(chart_dir), "--destination", str(dest)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise UserError(f"{paths.shown(chart_dir / 'Chart.yaml')}: helm package failed: {helm_error(result.stderr)}")
+    helm.run(["package", str(chart_dir), "--destination", str(dest)],
+             where=paths.shown(chart_dir / "Chart.yaml"), action="helm package")
     archive = dest / f"{chart_dir.name}-{version}.tgz"
     if not archive.is_file():
         produced = [p.name for p in dest.glob(f"{chart_dir.name}-*.tgz")]
@@ -96,9 +93,7 @@ def helm_package(chart_dir: Path, dest: Path, version: str) -> Path:
 
 def provenance_body(archive: Path) -> str:
     """The text helm clear-signs: the chart's metadata (as `helm show chart`), `...`, the file sums."""
-    shown = subprocess.run([paths.tool("helm"), "show", "chart", str(archive)], capture_output=True, text=True)
-    if shown.returncode != 0:
-        raise UserError(f"{archive.name}: helm show chart failed: {helm_error(shown.stderr)}")
+    shown = helm.run(["show", "chart", str(archive)], where=archive.name, action="helm show chart")
     return f"{shown.stdout.rstrip()}\n\n...\nfiles:\n  {archive.name}: sha256:{sha256(archive)}\n"
 
 

@@ -15,7 +15,6 @@ from rich.table import Table
 from . import capacity_model, capacity_report, console, node_pool, rendering
 from .capacity_model import GPU, point_label, show
 from .errors import CheckFailed, UserError, write_atomically
-from .render import load_objects
 
 SHORT = {"requests.cpu": "CPU req", "limits.cpu": "CPU lim", "requests.memory": "Mem req",
          "limits.memory": "Mem lim", f"requests.{GPU}": "GPUs", "pods": "Pods",
@@ -160,7 +159,7 @@ def command(env: str, at: str, pool_spec: str | None, output: str, out: Path | N
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
         raise UserError(f"--out {out}: not a file in an existing directory")
     rendered = rendering.render(env)
-    objects = load_objects(rendered.text)
+    objects = rendered.objects
     model = capacity_model.model(env, rendered.namespace, objects)
     report = capacity_report.report(model, point, pools)
     if output == "html" or (output == "json" and out is not None):

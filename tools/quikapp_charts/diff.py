@@ -28,7 +28,6 @@ from rich.text import Text
 
 from . import console, paths, rendering
 from .errors import CheckFailed, UserError
-from .render import load_objects
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -238,12 +237,12 @@ def render_at(env: str, ref: str) -> Side:
             raise UserError(f"values/{env}.yaml at {ref}: {message}") from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return Side(f"{env}@{ref}", env, ref, rendered.namespace, load_objects(rendered.text))
+    return Side(f"{env}@{ref}", env, ref, rendered.namespace, rendered.objects)
 
 
 def render_now(env: str) -> Side:
     rendered = rendering.render(env)
-    return Side(env, env, None, rendered.namespace, load_objects(rendered.text))
+    return Side(env, env, None, rendered.namespace, rendered.objects)
 
 
 # ---------------------------------------------------------------- output

@@ -23,9 +23,9 @@ from typing import Any, Iterator
 import click
 from ruamel.yaml.comments import CommentedMap
 
-from . import console, kube_validation, list_services, paths, rendering
+from . import console, kube_validation, paths, rendering
 from .errors import CheckFailed, UserError, write_atomically
-from .render import load_objects
+from .inventory import inventory
 from .yaml_roundtrip import roundtrip
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -151,12 +151,12 @@ def validate(new: NewEnv) -> int:
             rendered = rendering.render(new.name, values_dir=Path(tmp))
         except UserError as exc:
             raise CheckFailed(f"{exc} (not written)") from None
-    objects = load_objects(rendered.text)
+    objects = rendered.objects
     problems = kube_validation.problems(objects, rendering.kube_version())
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CheckFailed(f"values/{new.name}.yaml: {problems[0]}{more} (not written)")
-    for service in list_services.inventory(new.name, rendered.namespace, objects).services:
+    for service in inventory(new.name, rendered.namespace, objects).services:
         for host in service.hosts:
             if new.name not in host.split("."):
                 new.notes.append(f"{service.name}: ingress host {host} does not name {new.name} "

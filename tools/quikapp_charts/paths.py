@@ -19,7 +19,6 @@ def _find_root() -> Path:
 ROOT = _find_root()
 CHARTS = ROOT / "charts"
 UMBRELLA = CHARTS / "quikapp"
-LIBRARY = CHARTS / "quikapp-lib"
 STACKS = ("spring-boot", "nestjs", "elixir", "go", "python")
 VALUES = ROOT / "values"
 SERVICE_TABLE = CHARTS / "services.md"
@@ -45,8 +44,9 @@ def versions() -> dict[str, str]:
     return pins
 
 
-def env_values_file(env: str) -> Path:
-    return VALUES / f"{env}.yaml"
+def env_values_file(env: str, values_dir: Path | None = None) -> Path:
+    """values/ENV.yaml (or ENV.yaml in another values folder, such as a git revision's)."""
+    return (values_dir or VALUES) / f"{env}.yaml"
 
 
 def environments() -> list[str]:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import click
 import yaml
 
-from . import console, paths
+from . import console, helm, paths
 from .errors import UserError
-from .rendering import helm_error
 
 
 def _digest(path: Path) -> str:
@@ -61,12 +59,10 @@ def to_directory(dist: Path, repo_dir: Path, url: str) -> list[dict]:
             for source in (archive, archive.with_name(archive.name + ".prov")):
                 if source.exists():
                     shutil.copy2(source, staging / source.name)
-        args = [paths.tool("helm"), "repo", "index", str(staging), "--url", url]
+        args = ["repo", "index", str(staging), "--url", url]
         if index_file.exists():
             args += ["--merge", str(index_file)]
-        result = subprocess.run(args, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise UserError(f"{paths.shown(repo_dir)}: helm repo index failed: {helm_error(result.stderr)}")
+        helm.run(args, where=paths.shown(repo_dir), action="helm repo index")
         # Archives first, the index last: the index never names an archive that is not there yet.
         for produced in sorted(staging.iterdir()):
             if produced.name != "index.yaml":
@@ -80,12 +76,9 @@ def to_oci(dist: Path, reference: str) -> list[dict]:
         raise UserError(f"publish: --oci '{reference}' must start with oci://")
     rows = []
     for archive in _archives(dist):
-        result = subprocess.run([paths.tool("helm"), "push", str(archive), reference, "--plain-http"]
-                                if reference.startswith(("oci://127.0.0.1", "oci://localhost"))
-                                else [paths.tool("helm"), "push", str(archive), reference],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise UserError(f"{paths.shown(archive)}: helm push to {reference} failed: {helm_error(result.stderr)}")
+        local = reference.startswith(("oci://127.0.0.1", "oci://localhost"))
+        result = helm.run(["push", str(archive), reference, *(["--plain-http"] if local else [])],
+                          where=paths.shown(archive), action=f"helm push to {reference}")
         digest = next((line.split()[-1] for line in result.stdout.splitlines() + result.stderr.splitlines()
                        if line.startswith("Digest:")), "")
         rows.append({"archive": archive.name, "status": f"pushed to {reference}", "sha256": digest.removeprefix("sha256:")})

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import yaml
 
 from . import console, rendering
 from .errors import UserError, write_atomically
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -42,15 +40,9 @@ def documents(text: str) -> list[Document]:
     """The objects of a multi-document YAML stream, each with its own text; empty documents dropped."""
     found = []
     for chunk in _SEPARATOR.split(text):
-        obj = yaml.load(chunk, Loader=_LOADER)
-        if obj:
+        for obj in rendering.load_objects(chunk):
             found.append(Document(chunk.strip("\n") + "\n", obj))
     return found
-
-
-def load_objects(text: str) -> list[dict]:
-    """The parsed objects of a render (libyaml when available: several times faster)."""
-    return [obj for obj in yaml.load_all(text, Loader=_LOADER) if obj]
 
 
 def file_names(docs: list[Document]) -> list[str]:
@@ -101,14 +93,14 @@ def command(env: str, out: Path | None, split: bool, skip_tests: bool, output: s
     if out is None:
         if output == "json":
             console.emit_json({"env": env, "namespace": rendered.namespace,
-                               "objects": load_objects(rendered.text)})
+                               "objects": rendered.objects})
         else:
             click.echo(rendered.text, nl=False)
         return
     written = write(rendered, out, split)
     if output == "json":
         console.emit_json({"env": env, "namespace": rendered.namespace,
-                           "objects": len(load_objects(rendered.text)),
+                           "objects": len(rendered.objects),
                            "files": [str(p) for p in written]})
     else:
         what = f"{len(written)} files" if split else str(written[0])

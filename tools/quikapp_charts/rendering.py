@@ -2,19 +2,23 @@
 namespace, the target Kubernetes version and --include-crds, over values/<env>.yaml."""
 from __future__ import annotations
 
-import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from . import helm as helm_runner
 from . import paths
 from .errors import UserError
 
 RELEASE = "quikapp"
 # libyaml's loader when PyYAML has it: several times faster on a 180-object render.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_objects(text: str) -> list[dict]:
+    """The parsed objects of a multi-document YAML stream (a render), empty documents dropped."""
+    return [obj for obj in yaml.load_all(text, Loader=_FAST_LOADER) if obj]
 
 
 def kube_version() -> str:
@@ -36,21 +40,27 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def values_of(env: str, values_dir: Path | None = None) -> dict:
-    """The parsed values file of an environment."""
-    values_file = (values_dir or paths.VALUES) / f"{env}.yaml"
-    if not values_file.is_file():
+def values_file(env: str, values_dir: Path | None = None) -> Path:
+    """values/ENV.yaml; UserError naming the known environments when there is none."""
+    path = paths.env_values_file(env, values_dir)
+    if not path.is_file():
         known = ", ".join(paths.environments())
-        raise UserError(f"{paths.shown(values_file)}: no such environment '{env}' (known: {known})")
+        raise UserError(f"{paths.shown(path)}: no such environment '{env}' (known: {known})")
+    return path
+
+
+def values_of(env: str, values_dir: Path | None = None) -> dict:
+    """The parsed values file of an environment (duplicate keys refused)."""
+    path = values_file(env, values_dir)
     try:
-        data = yaml.load(values_file.read_text(), Loader=_StrictLoader) or {}
+        data = yaml.load(path.read_text(), Loader=_StrictLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{paths.shown(values_file)}{where}: not valid YAML ({problem})") from None
+        raise UserError(f"{paths.shown(path)}{where}: not valid YAML ({problem})") from None
     if not isinstance(data, dict):
-        raise UserError(f"{paths.shown(values_file)}: expected a mapping at the top")
+        raise UserError(f"{paths.shown(path)}: expected a mapping at the top")
     return data
 
 
@@ -61,14 +71,13 @@ def namespace_of(env: str, values_dir: Path | None = None) -> str:
 
 
 def helm_template_args(env: str, values_dir: Path | None = None, chart: Path | None = None,
-                       extra: list[str] | None = None) -> list[str]:
-    values_file = (values_dir or paths.VALUES) / f"{env}.yaml"
+                       extra: list[str] | None = None, namespace: str | None = None) -> list[str]:
     return [
         "template", RELEASE, str(chart or paths.UMBRELLA),
-        "--namespace", namespace_of(env, values_dir),
+        "--namespace", namespace or namespace_of(env, values_dir),
         "--kube-version", kube_version(),
         "--include-crds",
-        "--values", str(values_file),
+        "--values", str(paths.env_values_file(env, values_dir)),
         *(extra or []),
     ]
 
@@ -81,52 +90,14 @@ class Rendered:
 
     @property
     def objects(self) -> list[dict]:
-        return [doc for doc in yaml.load_all(self.text, Loader=_FAST_LOADER) if doc]
-
-
-def helm_error(stderr: str) -> str:
-    """Helm's refusal as one line: the schema violations (as dotted keys) or the chart's checks.
-
-    Helm prints schema errors as a tree; a `validation failed` node is only a heading for its
-    children, and a failed `oneOf` is reported once, without the reasons of each branch.
-    """
-    lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("level=")
-             and "found symbolic link" not in line]
-    problems: list[str] = []
-    chart = ""
-    taken_depth = None  # indentation of the last violation taken; deeper lines belong to it
-    for line in lines:
-        heading = re.match(r"^([a-z0-9-]+):$", line)
-        if heading:
-            chart = "" if heading[1] == "quikapp" else heading[1] + "."
-            taken_depth = None
-            continue
-        schema = re.match(r"^(\s*)- at '(.*?)': (.*)$", line)
-        if schema:
-            depth, where, message = len(schema[1]), schema[2], schema[3]
-            if taken_depth is not None and depth > taken_depth:
-                continue
-            if message == "validation failed":
-                taken_depth = None
-                continue
-            key = (chart + where.strip("/").replace("/", ".")) or "(top)"
-            problems.append(f"{key}: {message}")
-            taken_depth = depth
-            continue
-        check = re.match(r"^\s*- (\S+: .*)$", line)
-        if check:
-            problems.append(check[1])
-    if problems:
-        return "; ".join(dict.fromkeys(problems))
-    return " ".join(line.strip() for line in lines).removeprefix("Error: ").strip()
+        return load_objects(self.text)
 
 
 def render(env: str, helm: str = "helm", values_dir: Path | None = None, chart: Path | None = None,
-           extra: list[str] | None = None) -> Rendered:
-    """Render one environment; UserError with helm's message when it refuses the values."""
-    args = helm_template_args(env, values_dir, chart, extra)
-    result = subprocess.run([paths.tool(helm), *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        values_file = (values_dir or paths.VALUES) / f"{env}.yaml"
-        raise UserError(f"{paths.shown(values_file)}: {helm_error(result.stderr)}")
-    return Rendered(env, namespace_of(env, values_dir), result.stdout)
+           extra: list[str] | None = None, namespace: str | None = None) -> Rendered:
+    """Render one environment (into its values' namespace unless told another); UserError with
+    helm's message when it refuses the values."""
+    namespace = namespace or namespace_of(env, values_dir)
+    args = helm_template_args(env, values_dir, chart, extra, namespace)
+    result = helm_runner.run(args, helm=helm, where=paths.shown(paths.env_values_file(env, values_dir)))
+    return Rendered(env, namespace, result.stdout)

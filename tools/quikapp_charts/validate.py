@@ -18,9 +18,9 @@ import click
 from rich import box
 from rich.table import Table
 
-from . import console, kube_validation, list_services, paths, rendering
+from . import console, kube_validation, paths, rendering
 from .errors import CheckFailed, UserError
-from .render import load_objects
+from .inventory import inventory
 
 
 @dataclass
@@ -67,10 +67,10 @@ def check(env: str) -> Result:
             pass  # not even YAML: the error says so
         result.seconds = time.perf_counter() - started
         return result
-    objects = load_objects(rendered.text)
+    objects = rendered.objects
     result.namespace = rendered.namespace
     result.problems = kube_validation.problems(objects, rendering.kube_version())
-    result.summary = list_services.inventory(env, rendered.namespace, objects).summary
+    result.summary = inventory(env, rendered.namespace, objects).summary
     result.seconds = time.perf_counter() - started
     return result
 
@@ -83,9 +83,7 @@ def selected(envs: tuple[str, ...], every: bool) -> list[str]:
     if every or not envs:
         return known
     for env in envs:
-        if not paths.env_values_file(env).is_file():
-            raise UserError(f"{paths.env_values_file(env)}: no such environment '{env}' "
-                            f"(known: {', '.join(known)})")
+        rendering.values_file(env)  # an unknown environment is bad input, named with the known ones
     return list(dict.fromkeys(envs))
 
 

@@ -6,29 +6,15 @@ import time
 from typing import Sequence
 
 import click
-import yaml
 
-from .. import paths
+from .. import paths, rendering
 from ..errors import UserError
+from ..helm import error as helm_error
+from ..inventory import pod_gpus, replica_floors
 from .config import GPU_RESOURCE, GPUS_PER_NODE, POD_SECURITY_LEVEL, RELEASE
-from .kube import api_ready, apply, helm, kubectl_json, last_line, say
+from .kube import api_ready, apply, helm, kubectl_json, say
 from .status import pods_table
 from .storage import volumes_for_claims
-
-
-def values_namespace(env: str) -> str:
-    path = paths.env_values_file(env)
-    if not path.is_file():
-        known = ", ".join(paths.environments()) or "none"
-        raise UserError(f"{path.relative_to(paths.ROOT)}: no such environment (known: {known})")
-    try:
-        values = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path.relative_to(paths.ROOT)}: not valid YAML: {str(exc).splitlines()[0]}")
-    namespace = (values.get("global") or {}).get("namespace") if isinstance(values, dict) else None
-    if not namespace or not isinstance(namespace, str):
-        raise UserError(f"{path.relative_to(paths.ROOT)}: key global.namespace is missing")
-    return namespace
 
 
 def namespace_object(name: str) -> dict:
@@ -39,10 +25,9 @@ def namespace_object(name: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 
-def render(env: str, namespace: str, extra: Sequence[str]) -> list[dict]:
-    proc = helm("template", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
-                "-n", namespace, *extra)
-    return [d for d in yaml.safe_load_all(proc.stdout) if isinstance(d, dict)]
+def render(env: str, namespace: str, extra: Sequence[str] = ()) -> list[dict]:
+    """ENV's objects as `helm template` renders them into NAMESPACE with the extra helm arguments."""
+    return rendering.render(env, namespace=namespace, extra=list(extra)).objects
 
 
 def helm_args(values: Sequence[str], sets: Sequence[str]) -> list[str]:
@@ -59,7 +44,7 @@ def install(env: str, *, namespace: str | None = None, values: Sequence[str] = (
     """helm upgrade --install the umbrella chart for ENV; returns the namespace."""
     if not api_ready():
         raise UserError("the cluster is not running; start it with `quikapp-charts cluster up`")
-    namespace = namespace or values_namespace(env)
+    namespace = namespace or rendering.namespace_of(env)
     extra = helm_args(values, sets)
     rendered = render(env, namespace, extra)
     check_capacity(env, rendered, namespace)
@@ -72,7 +57,7 @@ def install(env: str, *, namespace: str | None = None, values: Sequence[str] = (
     proc = helm("upgrade", "--install", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
                 "-n", namespace, *extra, "--wait", "--timeout", timeout, check=False)
     if proc.returncode != 0:
-        raise UserError(f"helm upgrade --install {RELEASE} for {env} failed: {last_line(proc.stderr)}"
+        raise UserError(f"helm upgrade --install {RELEASE} for {env} failed: {helm_error(proc.stderr)}"
                         f"{why_not_running(namespace)}")
     say(f"{env}: installed and ready in {time.monotonic() - start:.0f}s")
     if show:
@@ -80,22 +65,9 @@ def install(env: str, *, namespace: str | None = None, values: Sequence[str] = (
     return namespace
 
 
-def floor_replicas(rendered: list[dict]) -> dict[str, int]:
-    """Deployment name -> replicas at the floor (the HPA's minReplicas when an HPA owns it)."""
-    hpa_min = {h["spec"]["scaleTargetRef"]["name"]: h["spec"].get("minReplicas", 1)
-               for h in rendered if h.get("kind") == "HorizontalPodAutoscaler"}
-    return {d["metadata"]["name"]: hpa_min.get(d["metadata"]["name"], d["spec"].get("replicas", 1))
-            for d in rendered if d.get("kind") == "Deployment"}
-
-
-def pod_gpus(pod_spec: dict) -> int:
-    return sum(int(((c.get("resources") or {}).get("limits") or {}).get(GPU_RESOURCE, 0))
-               for c in pod_spec.get("containers", []))
-
-
 def check_capacity(env: str, rendered: list[dict], namespace: str) -> None:
     """Fail early, in one line, when the cluster's nodes cannot hold ENV at its replica floor."""
-    replicas = floor_replicas(rendered)
+    replicas = replica_floors(rendered)
     deployments = [d for d in rendered if d.get("kind") == "Deployment"]
     need_gpus = sum(replicas[d["metadata"]["name"]] * pod_gpus(d["spec"]["template"]["spec"])
                     for d in deployments)

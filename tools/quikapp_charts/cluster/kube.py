@@ -11,9 +11,10 @@ from typing import Any, Callable, Iterable, Sequence
 import click
 import yaml
 
+from .. import helm as helm_runner
 from .. import paths
 from ..errors import UserError
-from .config import KUBECONFIG, KWOK_WORKDIR
+from .config import CLUSTER_NAME, KUBECONFIG, KWOK_WORKDIR
 
 
 def say(message: str) -> None:
@@ -67,10 +68,10 @@ def kubectl_json(*args: str) -> Any:
     return json.loads(kubectl(*args, "-o", "json").stdout)
 
 
-def helm(*args: str, check: bool = True, stream: bool = False,
-         timeout: float | None = None) -> subprocess.CompletedProcess:
-    return run([paths.tool("helm"), "--kubeconfig", str(KUBECONFIG), *args],
-               check=check, stream=stream, timeout=timeout)
+def helm(*args: str, check: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """helm against the cluster: our kubeconfig, and no client-side throttling (tool_env)."""
+    return helm_runner.run(["--kubeconfig", str(KUBECONFIG), *args], env=tool_env(), check=check,
+                           timeout=timeout, where=f"cluster {CLUSTER_NAME}", action=f"helm {args[0]}")
 
 
 def apply(objects: Iterable[dict]) -> None:

@@ -1,0 +1,65 @@
+"""The one way the tooling runs helm: the pinned binary from .cache/bin, and helm's refusals turned
+into one line (schema violations as dotted keys, the charts' checks, or helm's own message)."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from . import paths
+from .errors import UserError
+
+
+def run(args: Sequence[str], *, where: str, action: str | None = None, helm: str = "helm",
+        check: bool = True, env: Mapping[str, str] | None = None,
+        timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run `helm ARGS`; with check, a failure is UserError `WHERE: [ACTION failed: ]MESSAGE`."""
+    binary = paths.tool(helm)
+    try:
+        result = subprocess.run([binary, *args], capture_output=True, text=True,
+                                env=dict(env) if env is not None else None, timeout=timeout)
+    except FileNotFoundError:
+        raise UserError(f"{where}: {helm} not found; run `make tools` (tools/bootstrap.sh)") from None
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{where}: {action or Path(binary).name} gave no answer within {timeout:.0f}s") from None
+    if check and result.returncode != 0:
+        raise UserError(f"{where}: {f'{action} failed: ' if action else ''}{error(result.stderr)}")
+    return result
+
+
+def error(stderr: str) -> str:
+    """Helm's refusal as one line: the schema violations (as dotted keys) or the chart's checks.
+
+    Helm prints schema errors as a tree; a `validation failed` node is only a heading for its
+    children, and a failed `oneOf` is reported once, without the reasons of each branch.
+    """
+    lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("level=")
+             and "found symbolic link" not in line]
+    problems: list[str] = []
+    chart = ""
+    taken_depth = None  # indentation of the last violation taken; deeper lines belong to it
+    for line in lines:
+        heading = re.match(r"^([a-z0-9-]+):$", line)
+        if heading:
+            chart = "" if heading[1] == "quikapp" else heading[1] + "."
+            taken_depth = None
+            continue
+        schema = re.match(r"^(\s*)- at '(.*?)': (.*)$", line)
+        if schema:
+            depth, where, message = len(schema[1]), schema[2], schema[3]
+            if taken_depth is not None and depth > taken_depth:
+                continue
+            if message == "validation failed":
+                taken_depth = None
+                continue
+            key = (chart + where.strip("/").replace("/", ".")) or "(top)"
+            problems.append(f"{key}: {message}")
+            taken_depth = depth
+            continue
+        check = re.match(r"^\s*- (\S+: .*)$", line)
+        if check:
+            problems.append(check[1])
+    if problems:
+        return "; ".join(dict.fromkeys(problems))
+    return " ".join(line.strip() for line in lines).removeprefix("Error: ").strip()
