@@ -37,17 +37,11 @@ spec:
       securityContext:
         {{- toYaml $svc.podSecurityContext | nindent 8 }}
       terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
-      {{- $nodeSelector := $svc.nodeSelector -}}
-      {{- $tolerations := $svc.tolerations -}}
-      {{- if $svc.gpu.enabled }}
-      {{- $nodeSelector = merge (deepCopy $svc.nodeSelector) $svc.gpu.nodeSelector -}}
-      {{- $tolerations = concat $svc.tolerations $svc.gpu.tolerations -}}
-      {{- end }}
-      {{- with $nodeSelector }}
+      {{- with $svc.render.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- with $tolerations }}
+      {{- with $svc.render.tolerations }}
       tolerations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
@@ -78,13 +72,7 @@ spec:
             {{- . | nindent 12 }}
           {{- end }}
           resources:
-            {{- $resources := deepCopy $svc.resources }}
-            {{- if $svc.gpu.enabled }}
-            {{- range $kind := list "requests" "limits" }}
-            {{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict "nvidia.com/gpu" $svc.gpu.count)) }}
-            {{- end }}
-            {{- end }}
-            {{- toYaml $resources | nindent 12 }}
+            {{- toYaml $svc.render.resources | nindent 12 }}
           {{- with $svc.probes.liveness }}
           livenessProbe:
             {{- include "quikapp.probe" (dict "svc" $svc "probe" .) | nindent 12 }}
@@ -96,36 +84,14 @@ spec:
           securityContext:
             {{- toYaml $svc.securityContext | nindent 12 }}
           volumeMounts:
-            {{- range $volume, $path := $svc.writablePaths }}
-            - name: {{ $volume }}
-              mountPath: {{ $path }}
-            {{- end }}
-            {{- if $svc.keyVault.enabled }}
-            - name: secrets-store
-              mountPath: {{ $svc.keyVault.mountPath | quote }}
-              readOnly: true
-            {{- end }}
-            {{- if $svc.modelStorage.enabled }}
-            - name: model-storage
-              mountPath: {{ $svc.modelStorage.mountPath }}
+            {{- range $mount := $svc.render.volumeMounts }}
+            - name: {{ $mount.name }}
+              {{- toYaml (omit $mount "name") | nindent 14 }}
             {{- end }}
       volumes:
-        {{- range $volume, $path := $svc.writablePaths }}
-        - name: {{ $volume }}
-          emptyDir: {}
-        {{- end }}
-        {{- if $svc.keyVault.enabled }}
-        - name: secrets-store
-          csi:
-            driver: secrets-store.csi.k8s.io
-            readOnly: true
-            volumeAttributes:
-              secretProviderClass: {{ $svc.keyVault.secretProviderClass }}
-        {{- end }}
-        {{- if $svc.modelStorage.enabled }}
-        - name: model-storage
-          persistentVolumeClaim:
-            claimName: {{ include "quikapp.modelStorage.claimName" $svc }}
+        {{- range $volume := $svc.render.volumes }}
+        - name: {{ $volume.name }}
+          {{- toYaml (omit $volume "name") | nindent 10 }}
         {{- end }}
 {{- end -}}
 

@@ -32,7 +32,47 @@ when the entry is a GPU service -> service entry.
 {{- $_ := set $svc "replicas" . -}}
 {{- end -}}
 {{- $_ := set $svc "name" .name -}}
+{{- $_ := set $svc "render" (include "quikapp.service.render" $svc | fromYaml) -}}
 {{- toYaml $svc -}}
+{{- end -}}
+
+{{/*
+Usage: {{ $_ := set $svc "render" (include "quikapp.service.render" $svc | fromYaml) }}
+What the templates render from a merged service, decided once: the pod's node selector, tolerations
+and container resources with the GPU settings applied, its volumes and mounts (writable paths, the
+Key Vault CSI volume, the model claim), and whether it gets a PodDisruptionBudget (enabled, with a
+floor of 2 or more: a budget over one pod would forbid every eviction).
+*/}}
+{{- define "quikapp.service.render" -}}
+{{- $svc := . -}}
+{{- $nodeSelector := deepCopy $svc.nodeSelector -}}
+{{- $tolerations := $svc.tolerations -}}
+{{- $resources := deepCopy $svc.resources -}}
+{{- if $svc.gpu.enabled -}}
+{{- $nodeSelector = merge $nodeSelector $svc.gpu.nodeSelector -}}
+{{- $tolerations = concat $svc.tolerations $svc.gpu.tolerations -}}
+{{- range $kind := list "requests" "limits" -}}
+{{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict "nvidia.com/gpu" $svc.gpu.count)) -}}
+{{- end -}}
+{{- end -}}
+{{- $volumes := list -}}
+{{- $mounts := list -}}
+{{- range $volume, $path := $svc.writablePaths -}}
+{{- $volumes = append $volumes (dict "name" $volume "emptyDir" (dict)) -}}
+{{- $mounts = append $mounts (dict "name" $volume "mountPath" $path) -}}
+{{- end -}}
+{{- if $svc.keyVault.enabled -}}
+{{- $csi := dict "driver" "secrets-store.csi.k8s.io" "readOnly" true "volumeAttributes" (dict "secretProviderClass" $svc.keyVault.secretProviderClass) -}}
+{{- $volumes = append $volumes (dict "name" "secrets-store" "csi" $csi) -}}
+{{- $mounts = append $mounts (dict "name" "secrets-store" "mountPath" $svc.keyVault.mountPath "readOnly" true) -}}
+{{- end -}}
+{{- if $svc.modelStorage.enabled -}}
+{{- $claim := include "quikapp.modelStorage.claimName" $svc -}}
+{{- $volumes = append $volumes (dict "name" "model-storage" "persistentVolumeClaim" (dict "claimName" $claim)) -}}
+{{- $mounts = append $mounts (dict "name" "model-storage" "mountPath" $svc.modelStorage.mountPath) -}}
+{{- end -}}
+{{- $pdb := and $svc.pdb.enabled (ge (int $svc.replicas) 2) -}}
+{{- toYaml (dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "pdb" $pdb) -}}
 {{- end -}}
 
 {{/*

@@ -29,7 +29,7 @@ headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The s
 ---
 {{ include "quikapp.hpa" $args }}
 {{- end }}
-{{- if and $svc.pdb.enabled (ge (int $svc.replicas) 2) }}
+{{- if $svc.render.pdb }}
 ---
 {{ include "quikapp.pdb" $args }}
 {{- end }}
