@@ -2,16 +2,18 @@
 publish them to an HTTP chart repository served on 127.0.0.1, and install from there."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
 from quikapp_charts import paths, rendering
-from release_support import cli, helm_env, registry, served, signing_key  # noqa: F401 (fixtures)
+from release_support import cli, helm_env, rebuilt, registry, served, signing_key  # noqa: F401 (fixtures)
 from support import Objects
 
 
@@ -106,16 +108,21 @@ def test_publish_to_an_http_repository_and_install_from_it(packaged, served, tmp
     again = cli(paths.ROOT, "publish", str(dist), "--repo-dir", str(folder), "--url", url, "-o", "json")
     assert again.returncode == 0
     assert {row["status"] for row in yaml.safe_load(again.stdout)} == {"already published"}
-    tampered = tmp_path / "tampered"
-    tampered.mkdir()
-    shutil.copy(dist / "go-0.1.0.tgz", tampered / "go-0.1.0.tgz")
-    with open(tampered / "go-0.1.0.tgz", "ab") as handle:
-        handle.write(b"\0")
-    refused = cli(paths.ROOT, "publish", str(tampered), "--repo-dir", str(folder), "--url", url)
+    conflicting = conflict_dist(dist, tmp_path / "conflicting")
+    refused = cli(paths.ROOT, "publish", str(conflicting), "--repo-dir", str(folder), "--url", url)
     assert refused.returncode == 2
-    assert refused.stderr.strip().endswith("go-0.1.0.tgz is already published with other content; "
-                                           "bump the chart version (`quikapp-charts bump`)")
+    assert refused.stderr.strip() == (f"error: {conflicting}: go-0.1.0.tgz is already published with other content; "
+                                      "bump the chart version (`quikapp-charts bump`)")
+    # Refused before anything was written: the new version beside it is not there either.
     assert (folder / "index.yaml").read_text() == index_before
+    assert not (folder / "go-0.1.1.tgz").exists()
+
+
+def conflict_dist(dist: Path, folder: Path) -> Path:
+    """go 0.1.0 with other content beside a new go 0.1.1."""
+    rebuilt(dist / "go-0.1.0.tgz", folder, description="QuikApp's Go services, described otherwise")
+    rebuilt(dist / "go-0.1.0.tgz", folder, version="0.1.1")
+    return folder
 
 
 def test_signed_packages_verify_and_tampering_is_caught(tmp_path, signing_key):
@@ -161,3 +168,31 @@ def test_publish_to_an_oci_registry_and_render_from_it(packaged, registry, tmp_p
     objects = Objects(rendering.Rendered("dev", "quikapp-dev", rendered.stdout))
     assert len(objects.names("Deployment")) == 33
     assert objects.get("ConfigMap", "quikapp-config")["data"]["ENVIRONMENT"] == "dev"
+
+    # The same bytes again: a no-op; other bytes under a published version: refused before any push.
+    again = cli(paths.ROOT, "publish", str(dist), "--oci", f"oci://{registry}/charts", "-o", "json")
+    assert again.returncode == 0, again.stderr
+    assert {row["status"] for row in yaml.safe_load(again.stdout)} == {"already published"}
+    conflicting = conflict_dist(dist, tmp_path / "conflicting")
+    refused = cli(paths.ROOT, "publish", str(conflicting), "--oci", f"oci://{registry}/charts")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (f"error: {conflicting}: go-0.1.0.tgz is already published with other content; "
+                                      "bump the chart version (`quikapp-charts bump`)")
+    assert registry_tags(registry, "charts/go") == ["0.1.0"]
+    pulled = tmp_path / "pulled"
+    pulled.mkdir()
+    subprocess.run([paths.tool("helm"), "pull", f"oci://{registry}/charts/go", "--version", "0.1.0", "--plain-http",
+                    "--destination", str(pulled)], env=helm_env(tmp_path), check=True, capture_output=True)
+    assert (pulled / "go-0.1.0.tgz").read_bytes() == (dist / "go-0.1.0.tgz").read_bytes()
+    # The new version alone goes through.
+    (conflicting / "go-0.1.0.tgz").unlink()
+    accepted = cli(paths.ROOT, "publish", str(conflicting), "--oci", f"oci://{registry}/charts", "-o", "json")
+    assert accepted.returncode == 0, accepted.stderr
+    assert [row["archive"] for row in yaml.safe_load(accepted.stdout)] == ["go-0.1.1.tgz"]
+    assert registry_tags(registry, "charts/go") == ["0.1.0", "0.1.1"]
+
+
+def registry_tags(registry: str, repository: str) -> list[str]:
+    """The tags the registry holds for a repository (its HTTP API)."""
+    with urllib.request.urlopen(f"http://{registry}/v2/{repository}/tags/list", timeout=10) as response:
+        return sorted(json.load(response)["tags"])
