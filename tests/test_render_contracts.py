@@ -181,8 +181,9 @@ def test_service_and_autoscaling(rendered, env, svc):
         assert hpa is None
         assert deployment["spec"]["replicas"] == 1
         return
-    # The HPA owns the replica count: none in the Deployment, the floor as minReplicas.
-    assert "replicas" not in deployment["spec"]
+    # The HPA owns the replica count; its floor is minReplicas, and a new Deployment starts there
+    # (without a cluster to look up, the render is always the floor).
+    assert deployment["spec"]["replicas"] == floor
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}
     assert hpa["spec"]["minReplicas"] == floor
     assert hpa["spec"]["maxReplicas"] == svc.max_replicas

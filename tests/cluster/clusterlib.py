@@ -157,7 +157,11 @@ class Installer:
             errors = "\n".join(line for line in proc.stderr.splitlines() if not line.startswith("level=INFO"))
             raise AssertionError(f"helm upgrade --install for {env} failed: {errors}\n"
                                  f"{not_running(namespace)}")
-        return Installed(env, namespace, rendered, proc.stdout + proc.stderr, time.monotonic() - start)
+        seconds = time.monotonic() - start
+        # What the Deployments were the moment helm said the release was ready.
+        at_ready = {d["metadata"]["name"]: d for d in kubectl_json("get", "deployments", "-n", namespace)["items"]}
+        return Installed(env, namespace, rendered, proc.stdout + proc.stderr, seconds,
+                         extra={"deployments_at_ready": at_ready})
 
 
 def not_running(namespace: str) -> str:

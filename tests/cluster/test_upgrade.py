@@ -16,7 +16,7 @@ from pytest_helm_charts.utils import wait_for_objects_condition
 from quikapp_charts import paths
 from quikapp_charts.cluster.config import RELEASE
 
-from clusterlib import HELM_TIMEOUT, helm, kubectl_json, replicas_of
+from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, replicas_of
 
 pytestmark = pytest.mark.cluster
 
@@ -53,9 +53,18 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     inst = installed(ENV)
     ns = inst.namespace
     floor = replicas_of(inst.rendered)
-    # A Deployment with an HPA (no `replicas` of its own), outside the GPU pool.
+    # A Deployment with an HPA, outside the GPU pool.
+    scaled = {h["spec"]["scaleTargetRef"]["name"] for h in inst.of_kind("HorizontalPodAutoscaler")}
     target = next(d for d in inst.of_kind("Deployment")
-                  if "replicas" not in d["spec"] and "nodeSelector" not in d["spec"]["template"]["spec"])
+                  if d["metadata"]["name"] in scaled and "nodeSelector" not in d["spec"]["template"]["spec"])
+    # Another one, which the HPA has scaled above its floor (as it would under load): no upgrade
+    # may take those replicas away, since the HPA owns the count.
+    grown = next(d["metadata"]["name"] for d in inst.of_kind("Deployment")
+                 if d["metadata"]["name"] in scaled - {target["metadata"]["name"]}
+                 and "nodeSelector" not in d["spec"]["template"]["spec"])
+    grown_to = floor[grown] + 2
+    kubectl("scale", "deployment", grown, "-n", ns, f"--replicas={grown_to}")
+    rolled_out(kube_cluster, ns, [grown], {grown: grown_to})
     name, stack = target["metadata"]["name"], target["metadata"]["labels"]["stack"]
     before_rev = history(ns)[-1]["revision"]
     before_config = config_map(ns)[CONFIG_KEY]
@@ -71,8 +80,11 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     assert revs[-2]["status"] == "superseded"
     assert config_map(ns)[CONFIG_KEY] == new_config
     assert hpa_min(ns, name) == new_floor
-    upgraded_floor = dict(floor, **{name: new_floor})
+    upgraded_floor = dict(floor, **{name: new_floor, grown: grown_to})
     deployments = rolled_out(kube_cluster, ns, sorted(floor), upgraded_floor)
+    counts = {d.name: d.replicas for d in deployments}
+    # The raised floor was up when the upgrade said it was done; the scaled one kept its replicas.
+    assert counts[name] == new_floor and counts[grown] == grown_to
     # The config change rolled every Deployment: each runs only its new ReplicaSet's pods.
     for d in deployments:
         assert int(d.obj["status"]["updatedReplicas"]) == d.replicas, d.name
@@ -83,6 +95,7 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     assert revs[-1]["description"] == f"Rollback to {before_rev}"
     assert config_map(ns)[CONFIG_KEY] == before_config
     assert hpa_min(ns, name) == floor[name]
-    # Without metrics the HPA keeps the Deployment where it is; it never goes below the floor.
+    # A rollback re-applies the revision's recorded counts (at least each floor); without metrics
+    # the HPA keeps the Deployments there.
     rolled_out(kube_cluster, ns, sorted(floor), floor)
     helm("test", RELEASE, "-n", ns, "--timeout", "2m")

@@ -1,4 +1,22 @@
 {{/*
+Usage: {{ include "quikapp.deployment.replicas" (dict "ctx" $ "svc" $svc) }}
+The Deployment's replica count. Without an HPA: the environment's count. With one, the HPA owns the
+count and its floor is minReplicas: a new Deployment starts at that floor, so an install is not done
+(helm --wait, ct, Argo CD health) before the floor is up; an existing one keeps what the HPA gave it,
+raised to a higher floor, so an upgrade never scales it down. Under `helm template` (Argo CD) the
+lookup is empty and the floor is rendered; the Applications ignore /spec/replicas on later syncs.
+*/}}
+{{- define "quikapp.deployment.replicas" -}}
+{{- $floor := int .svc.replicas -}}
+{{- if .svc.autoscaling.enabled -}}
+{{- $live := lookup "apps/v1" "Deployment" (include "quikapp.namespace" .ctx) .svc.name -}}
+{{- max $floor (int (dig "spec" "replicas" 0 $live)) -}}
+{{- else -}}
+{{- $floor -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 Usage: {{ include "quikapp.deployment" (dict "ctx" $ "svc" $svc) }}
 */}}
 {{- define "quikapp.deployment" -}}
@@ -10,9 +28,7 @@ kind: Deployment
 metadata:
   {{- include "quikapp.metadata" (dict "ctx" $ctx "svc" $svc "name" $svc.name) | nindent 2 }}
 spec:
-  {{- if not $svc.autoscaling.enabled }}
-  replicas: {{ $svc.replicas }}
-  {{- end }}
+  replicas: {{ include "quikapp.deployment.replicas" . }}
   revisionHistoryLimit: 5
   selector:
     matchLabels:
