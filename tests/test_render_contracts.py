@@ -9,7 +9,7 @@ import pytest
 
 import design
 from support import ENVIRONMENTS
-from quikapp_charts import paths, service_table
+from quikapp_charts import paths, rendering, service_table
 
 SERVICES = service_table.parse(paths.SERVICE_TABLE)
 CASES = [pytest.param(env, svc, id=f"{env}-{svc.name}") for env in ENVIRONMENTS for svc in SERVICES]
@@ -34,6 +34,13 @@ def floor_of(env: str, svc: service_table.Service) -> int:
         return 1
     floors = design.ENVIRONMENTS[env][5] or {}
     return floors.get(svc.name, svc.min_replicas)
+
+
+def ceiling_of(env: str, svc: service_table.Service) -> int:
+    """The catalogue's ceiling, or the one the environment's values file sets for the service."""
+    values = rendering.values_of(env)
+    entry = ((values.get(svc.stack) or {}).get("services") or {}).get(svc.name) or {}
+    return (entry.get("autoscaling") or {}).get("maxReplicas", svc.max_replicas)
 
 
 def test_every_environment_deploys_the_33_services(rendered):
@@ -186,7 +193,7 @@ def test_service_and_autoscaling(rendered, env, svc):
     assert deployment["spec"]["replicas"] == floor
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}
     assert hpa["spec"]["minReplicas"] == floor
-    assert hpa["spec"]["maxReplicas"] == svc.max_replicas
+    assert hpa["spec"]["maxReplicas"] == ceiling_of(env, svc)
     metrics = hpa["spec"]["metrics"]
     if svc.name == "elixir-realtime":
         assert metrics == [
