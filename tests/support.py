@@ -23,3 +23,13 @@ class Objects:
 
     def names(self, kind: str) -> set[str]:
         return set(self.by_kind.get(kind, {}))
+
+
+def floors(objects: list[dict]) -> dict[str, int]:
+    """Deployment name -> its replica floor, as the design states it: the minReplicas of the HPA
+    that scales it, else its spec.replicas (1 when unset)."""
+    hpa_min = {o["spec"]["scaleTargetRef"]["name"]: o["spec"].get("minReplicas", 1)
+               for o in objects if o.get("kind") == "HorizontalPodAutoscaler"
+               and o["spec"]["scaleTargetRef"].get("kind") == "Deployment"}
+    return {o["metadata"]["name"]: hpa_min.get(o["metadata"]["name"], o["spec"].get("replicas", 1))
+            for o in objects if o.get("kind") == "Deployment"}

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from quikapp_charts import paths
+from support import floors
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
 
@@ -81,11 +82,8 @@ def add_to_values(values_file: Path, patch: dict) -> None:
 
 
 def replica_floor(objects: list[dict]) -> int:
-    """Sum over Deployments of the HPA's minReplicas, or spec.replicas without an HPA."""
-    minimum = {o["spec"]["scaleTargetRef"]["name"]: o["spec"]["minReplicas"]
-               for o in objects if o["kind"] == "HorizontalPodAutoscaler"}
-    return sum(minimum.get(o["metadata"]["name"], o["spec"].get("replicas", 1))
-               for o in objects if o["kind"] == "Deployment")
+    """Sum over Deployments of their replica floors."""
+    return sum(floors(objects).values())
 
 
 def gpu_deployments(objects: list[dict]) -> set[str]:

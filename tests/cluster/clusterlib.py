@@ -16,6 +16,7 @@ from quikapp_charts.cluster.config import (CPU_NODE_CAPACITY, DEFAULT_CPU_NODES,
 from quikapp_charts.cluster import install
 from quikapp_charts.cluster.kube import apply, tool_env
 from quikapp_charts.cluster.storage import volumes_for_claims
+from support import floors
 
 HELM_TIMEOUT = "3m"
 
@@ -52,15 +53,33 @@ def cpu_cores(text: str) -> float:
     return float(text[:-1]) / 1000 if str(text).endswith("m") else float(text)
 
 
-def replicas_of(rendered: list[dict]) -> dict[str, int]:
-    """Deployment name -> replicas: spec.replicas, or the HPA's minReplicas when an HPA owns it."""
-    hpa_min = {
-        h["spec"]["scaleTargetRef"]["name"]: h["spec"].get("minReplicas", 1)
-        for h in rendered
-        if h.get("kind") == "HorizontalPodAutoscaler" and h["spec"]["scaleTargetRef"].get("kind") == "Deployment"
-    }
-    return {d["metadata"]["name"]: hpa_min.get(d["metadata"]["name"], d["spec"].get("replicas", 1))
-            for d in rendered if d.get("kind") == "Deployment"}
+def rolled_out(deployment: dict, floor: int, exact: bool = False) -> bool:
+    """What `kubectl rollout status` waits for, at the floor: the controller has seen the latest
+    spec, every replica (at least the floor, or exactly it) is updated and available, and no pod of
+    an older ReplicaSet is left."""
+    status = deployment.get("status") or {}
+    replicas = int(deployment["spec"].get("replicas", 1))
+    return (int(status.get("observedGeneration", 0)) >= int(deployment["metadata"]["generation"])
+            and (replicas == floor if exact else replicas >= floor)
+            and int(status.get("replicas", 0)) == replicas
+            and int(status.get("updatedReplicas", 0)) == replicas
+            and int(status.get("availableReplicas", 0)) == replicas
+            and int(status.get("unavailableReplicas", 0)) == 0)
+
+
+def wait_at_floor(namespace: str, floor: dict[str, int], exact: bool = False, timeout: float = 180) -> list[dict]:
+    """Wait until every Deployment named in floor is rolled out at its floor; returns them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {d["metadata"]["name"]: d for d in kubectl_json("get", "deployments", "-n", namespace)["items"]}
+        behind = sorted(name for name, count in floor.items()
+                        if name not in found or not rolled_out(found[name], count, exact))
+        if not behind:
+            return [found[name] for name in sorted(floor)]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{namespace}: {len(behind)} Deployments not rolled out at their floor "
+                                 f"after {timeout:.0f}s, e.g. {behind[0]}: {found.get(behind[0], {}).get('status')}")
+        time.sleep(1)
 
 
 @dataclass
@@ -78,7 +97,7 @@ def cluster_shape(renders: dict[str, list[dict]]) -> Shape:
     """
     gpus, cores, widest = 0, 0.0, 0
     for rendered in renders.values():
-        replicas = replicas_of(rendered)
+        replicas = floors(rendered)
         env_surge = 0
         for dep in (o for o in rendered if o.get("kind") == "Deployment"):
             count = replicas[dep["metadata"]["name"]]
@@ -160,6 +179,8 @@ class Installer:
         seconds = time.monotonic() - start
         # What the Deployments were the moment helm said the release was ready.
         at_ready = {d["metadata"]["name"]: d for d in kubectl_json("get", "deployments", "-n", namespace)["items"]}
+        # Every test reads the environment settled: each Deployment rolled out at its floor.
+        wait_at_floor(namespace, floors(rendered))
         return Installed(env, namespace, rendered, proc.stdout + proc.stderr, seconds,
                          extra={"deployments_at_ready": at_ready})
 

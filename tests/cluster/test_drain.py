@@ -6,19 +6,17 @@ Deployments come back to their replica floor on the other nodes.
 from __future__ import annotations
 
 import pytest
-from pykube import Deployment
-from pytest_helm_charts.k8s.deployment import _deployment_running
-from pytest_helm_charts.utils import wait_for_objects_condition
 
 from quikapp_charts import paths
 from quikapp_charts.cluster.config import CLUSTER_NAME
 
-from clusterlib import kubectl, kubectl_json, replicas_of
+from clusterlib import kubectl, kubectl_json, wait_at_floor
+from support import floors
 
 pytestmark = pytest.mark.cluster
 
 
-def test_draining_the_busiest_node_respects_the_pdbs(installed, kube_cluster):
+def test_draining_the_busiest_node_respects_the_pdbs(installed):
     envs = [installed(env) for env in paths.environments()]
     with_pdbs = [inst for inst in envs if inst.of_kind("PodDisruptionBudget")]
     assert with_pdbs, "no environment renders a PodDisruptionBudget"
@@ -37,10 +35,6 @@ def test_draining_the_busiest_node_respects_the_pdbs(installed, kube_cluster):
                                                             f"spec.nodeName={node}")["items"]]
         assert left == []
         for inst in envs:
-            floor = replicas_of(inst.rendered)
-            wait_for_objects_condition(
-                kube_cluster.kube_client, Deployment, sorted(floor), inst.namespace,
-                lambda d, floor=floor: _deployment_running(d) and d.replicas >= floor[d.name],
-                timeout_sec=120, missing_ok=False)
+            wait_at_floor(inst.namespace, floors(inst.rendered), timeout=120)
     finally:
         kubectl("uncordon", node)

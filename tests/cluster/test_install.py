@@ -8,16 +8,15 @@ nodes, taints, anti-affinity), and the controllers run Deployments, HPAs and vol
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
-from pytest_helm_charts.k8s.deployment import _deployment_running
-from pytest_helm_charts.utils import wait_for_objects_condition
-from pykube import Deployment
 
 from quikapp_charts import paths
 from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_RESOURCE, RELEASE
 
-from clusterlib import helm, is_hook, kubectl, kubectl_json, load_yaml_docs, replicas_of
+from clusterlib import helm, is_hook, kubectl, kubectl_json, load_yaml_docs, wait_at_floor
+from support import floors
 
 pytestmark = pytest.mark.cluster
 
@@ -52,7 +51,7 @@ def test_every_deployment_is_at_its_floor_when_the_install_says_ready(env, insta
     """`helm upgrade --install --wait` returns only once every Deployment has its floor available
     (a new Deployment starts at its HPA's minReplicas instead of 1), so nothing is waited for here."""
     inst = installed(env)
-    expected = replicas_of(inst.rendered)
+    expected = floors(inst.rendered)
     assert len(expected) == SERVICES, f"{env} renders {len(expected)} Deployments"
     at_ready = inst.extra["deployments_at_ready"]
     got = {name: (d["spec"]["replicas"], d.get("status", {}).get("availableReplicas", 0))
@@ -61,16 +60,12 @@ def test_every_deployment_is_at_its_floor_when_the_install_says_ready(env, insta
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_every_deployment_is_available_with_its_replicas(env, installed, kube_cluster):
+def test_every_deployment_is_available_with_its_replicas(env, installed):
     inst = installed(env)
-    expected = replicas_of(inst.rendered)
-
-    def ready(deploy: Deployment) -> bool:
-        return _deployment_running(deploy) and deploy.replicas == expected[deploy.name]
-
-    deployments = wait_for_objects_condition(kube_cluster.kube_client, Deployment, sorted(expected),
-                                             inst.namespace, ready, timeout_sec=120, missing_ok=False)
-    got = {d.name: int(d.obj["status"]["availableReplicas"]) for d in deployments}
+    expected = floors(inst.rendered)
+    # At the floor exactly: the HPA (without metrics) neither lowers nor raises it.
+    deployments = wait_at_floor(inst.namespace, expected, exact=True, timeout=120)
+    got = {d["metadata"]["name"]: int(d["status"]["availableReplicas"]) for d in deployments}
     assert got == expected
 
 
@@ -132,8 +127,8 @@ def test_pods_with_csi_volumes_run_and_their_secret_provider_classes_exist(env, 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_resource_quota_admits_the_replica_floor(env, installed):
     inst = installed(env)
-    quotas = kubectl_json("get", "resourcequota", "-n", inst.namespace)["items"]
-    assert len(quotas) == len(inst.of_kind("ResourceQuota")) >= 1
+    quotas = counted_quotas(inst.namespace, len(inst.of_kind("ResourceQuota")))
+    assert len(quotas) >= 1
     for quota in quotas:
         hard, used = quota["status"]["hard"], quota["status"]["used"]
         assert set(hard) == set(used)
@@ -182,6 +177,20 @@ def test_no_pod_without_a_gpu_runs_on_a_gpu_node(installed):
     intruders = sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in everything
                        if p["spec"].get("nodeName") in gpu and not gpu_request(p))
     assert intruders == []
+
+
+def counted_quotas(namespace: str, count: int, timeout: float = 60) -> list[dict]:
+    """The namespace's ResourceQuotas once the quota controller has counted usage for every
+    resource each one limits (it writes status.used some time after the quota is created)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        quotas = kubectl_json("get", "resourcequota", "-n", namespace)["items"]
+        counted = [q for q in quotas if set((q.get("status") or {}).get("used") or {})
+                   >= set(q["spec"].get("hard") or {})]
+        if len(quotas) == count and len(counted) == count:
+            return quotas
+        assert time.monotonic() < deadline, f"{namespace}: quota usage not counted after {timeout:.0f}s: {quotas}"
+        time.sleep(1)
 
 
 def quantity(text: str) -> float:

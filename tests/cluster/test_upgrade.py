@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from pykube import Deployment
-from pytest_helm_charts.k8s.deployment import _deployment_running
-from pytest_helm_charts.utils import wait_for_objects_condition
 
 from quikapp_charts import paths
 from quikapp_charts.cluster.config import RELEASE
 
-from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, replicas_of
+from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, wait_at_floor
+from support import floors
 
 pytestmark = pytest.mark.cluster
 
@@ -42,17 +40,10 @@ def hpa_min(namespace: str, deployment: str) -> int:
     raise AssertionError(f"no HPA for {deployment}")
 
 
-def rolled_out(kube_cluster, namespace: str, names: list[str], floor: dict[str, int]) -> list[Deployment]:
-    def done(d: Deployment) -> bool:
-        return _deployment_running(d) and d.replicas >= floor[d.name]
-    return wait_for_objects_condition(kube_cluster.kube_client, Deployment, names, namespace, done,
-                                      timeout_sec=180, missing_ok=False)
-
-
-def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
+def test_upgrade_with_changed_values_then_rollback(installed):
     inst = installed(ENV)
     ns = inst.namespace
-    floor = replicas_of(inst.rendered)
+    floor = floors(inst.rendered)
     # A Deployment with an HPA, outside the GPU pool.
     scaled = {h["spec"]["scaleTargetRef"]["name"] for h in inst.of_kind("HorizontalPodAutoscaler")}
     target = next(d for d in inst.of_kind("Deployment")
@@ -64,7 +55,7 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
                  and "nodeSelector" not in d["spec"]["template"]["spec"])
     grown_to = floor[grown] + 2
     kubectl("scale", "deployment", grown, "-n", ns, f"--replicas={grown_to}")
-    rolled_out(kube_cluster, ns, [grown], {grown: grown_to})
+    wait_at_floor(ns, {grown: grown_to})
     name, stack = target["metadata"]["name"], target["metadata"]["labels"]["stack"]
     before_rev = history(ns)[-1]["revision"]
     before_config = config_map(ns)[CONFIG_KEY]
@@ -81,13 +72,13 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     assert config_map(ns)[CONFIG_KEY] == new_config
     assert hpa_min(ns, name) == new_floor
     upgraded_floor = dict(floor, **{name: new_floor, grown: grown_to})
-    deployments = rolled_out(kube_cluster, ns, sorted(floor), upgraded_floor)
-    counts = {d.name: d.replicas for d in deployments}
+    deployments = wait_at_floor(ns, upgraded_floor)
+    counts = {d["metadata"]["name"]: d["spec"]["replicas"] for d in deployments}
     # The raised floor was up when the upgrade said it was done; the scaled one kept its replicas.
     assert counts[name] == new_floor and counts[grown] == grown_to
     # The config change rolled every Deployment: each runs only its new ReplicaSet's pods.
     for d in deployments:
-        assert int(d.obj["status"]["updatedReplicas"]) == d.replicas, d.name
+        assert int(d["status"]["updatedReplicas"]) == int(d["status"]["replicas"]) == counts[d["metadata"]["name"]]
 
     helm("rollback", RELEASE, str(before_rev), "-n", ns, "--wait", "--timeout", HELM_TIMEOUT)
     revs = history(ns)
@@ -97,5 +88,5 @@ def test_upgrade_with_changed_values_then_rollback(installed, kube_cluster):
     assert hpa_min(ns, name) == floor[name]
     # A rollback re-applies the revision's recorded counts (at least each floor); without metrics
     # the HPA keeps the Deployments there.
-    rolled_out(kube_cluster, ns, sorted(floor), floor)
+    wait_at_floor(ns, floor)
     helm("test", RELEASE, "-n", ns, "--timeout", "2m")

@@ -8,9 +8,9 @@ from ..errors import UserError
 from .config import (CLUSTER_NAME, DEFAULT_CPU_NODES, DEFAULT_GPU_NODES, GPU_RESOURCE, GPUS_PER_NODE,
                      KUBECONFIG, KWOK_WORKDIR, STATE_FILE, State)
 from .kind import kind_down, kind_shape_nodes, kind_up
-from .kube import api_ready, say, wait_for
+from .kube import api_ready, say
 from .kwok import local_cluster_exists, local_down, local_up
-from .nodes import local_nodes, nodes_ready
+from .nodes import local_nodes, wait_for_nodes
 from .storage import ensure_secrets_store, ensure_storage_class
 
 
@@ -31,8 +31,7 @@ def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int =
         State(provider, nodes, gpu_nodes).save()
         kind_shape_nodes(nodes, gpu_nodes)
     logs = KWOK_WORKDIR / "clusters" / CLUSTER_NAME / "logs" / "kwok-controller.log"
-    wait_for("nodes", lambda: nodes_ready(nodes + gpu_nodes), 90,
-             hint=f" (see {logs.relative_to(paths.ROOT)})" if provider == "local" else "")
+    wait_for_nodes(nodes, gpu_nodes, hint=f" (see {logs.relative_to(paths.ROOT)})" if provider == "local" else "")
     ensure_storage_class()
     ensure_secrets_store()
     say(f"cluster {CLUSTER_NAME} ({provider}) is up in {time.monotonic() - start:.0f}s; "

@@ -3,10 +3,16 @@ nvidia.com/gpu in the node's status)."""
 from __future__ import annotations
 
 import json
+import time
 
 from .config import (CPU_NODE_CAPACITY, GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_NODE_CAPACITY, GPU_RESOURCE,
                      GPU_TAINT, GPUS_PER_NODE, NODE_ROLE_LABEL, cpu_node_names, gpu_node_names)
+from ..errors import UserError
 from .kube import apply, kubectl, kubectl_json
+
+# The node lifecycle controller keeps these on a node until it has seen the node Ready (and puts
+# them back when it stops hearing from it); the scheduler places nothing on a node that has them.
+NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
 
 
 def node_object(name: str, gpu: bool) -> dict:
@@ -61,11 +67,55 @@ def local_nodes(nodes: int, gpu_nodes: int) -> None:
             kubectl("delete", "node", name, "--wait=false")
 
 
-def nodes_ready(expected: int) -> bool:
-    items = kubectl_json("get", "nodes")["items"]
-    ready = [
-        n for n in items
-        if any(c["type"] == "Ready" and c["status"] == "True" for c in n.get("status", {}).get("conditions", []))
-        and not n["spec"].get("unschedulable")
-    ]
-    return len(ready) >= expected
+def why_not_ready(node: dict) -> str | None:
+    """What keeps a node from being what `up` promises, or None: Ready=True, free of the taints the
+    node controller sets until it has seen the node Ready, schedulable, and a GPU node tainted with
+    its nvidia.com/gpu in allocatable (a CPU node with none)."""
+    spec, status = node.get("spec") or {}, node.get("status") or {}
+    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    if not ready or ready.get("status") != "True":
+        return f"Ready is {ready.get('status') if ready else 'not reported'}"
+    taints = spec.get("taints") or []
+    held = [t["key"] for t in taints if t.get("key") in NOT_READY_TAINTS]
+    if held:
+        return f"still tainted {held[0]}"
+    if spec.get("unschedulable"):
+        return "cordoned"
+    gpus = (status.get("allocatable") or {}).get(GPU_RESOURCE)
+    if (node["metadata"].get("labels") or {}).get(NODE_ROLE_LABEL) == "gpu":
+        if GPU_TAINT not in [{k: t.get(k) for k in GPU_TAINT} for t in taints]:
+            return f"no {GPU_TAINT['key']} taint"
+        if gpus != str(GPUS_PER_NODE):
+            return f"{GPU_RESOURCE} allocatable is {gpus or 'missing'}"
+    elif gpus is not None:
+        return f"a CPU node with {GPU_RESOURCE} {gpus}"
+    return None
+
+
+def nodes_waiting(cpu_nodes: int, gpu_nodes: int) -> list[str]:
+    """What `up` still waits for: each pool (the nodes labelled quikapp.io/node-pool) at its size,
+    and every node in it ready (why_not_ready). Empty when the cluster is as asked."""
+    items = kubectl_json("get", "nodes", "-l", NODE_ROLE_LABEL)["items"]
+    waiting = []
+    for pool, want in (("cpu", cpu_nodes), ("gpu", gpu_nodes)):
+        have = sum(1 for n in items if n["metadata"]["labels"].get(NODE_ROLE_LABEL) == pool)
+        if have != want:
+            waiting.append(f"the {pool} pool has {have} nodes, not {want}")
+    for node in sorted(items, key=lambda n: n["metadata"]["name"]):
+        reason = why_not_ready(node)
+        if reason:
+            waiting.append(f"{node['metadata']['name']}: {reason}")
+    return waiting
+
+
+def wait_for_nodes(cpu_nodes: int, gpu_nodes: int, timeout: float = 90, hint: str = "") -> None:
+    """Wait, as `kubectl wait` would, until nodes_waiting is empty; one line naming what is not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        waiting = nodes_waiting(cpu_nodes, gpu_nodes)
+        if not waiting:
+            return
+        if time.monotonic() > deadline:
+            more = f" (and {len(waiting) - 1} more)" if len(waiting) > 1 else ""
+            raise UserError(f"nodes not ready after {timeout:.0f}s: {waiting[0]}{more}{hint}")
+        time.sleep(0.5)
