@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from quikapp_charts import diff, paths
-from test_cli_support import add_to_values, assert_one_line_error, run
+from test_cli_support import add_to_values, assert_one_line_error, link_cache, run
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +90,7 @@ def clone(tmp_path_factory):
     """A clean clone of the repository at HEAD, with this checkout's pinned helm."""
     target = tmp_path_factory.mktemp("clone") / "repo"
     subprocess.run(["git", "clone", "--quiet", str(paths.ROOT), str(target)], check=True)
-    (target / ".cache").mkdir(exist_ok=True)
-    if paths.CACHE_BIN.is_dir():
-        (target / ".cache" / "bin").symlink_to(paths.CACHE_BIN)
+    link_cache(target)
     return target
 
 

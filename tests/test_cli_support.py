@@ -60,10 +60,16 @@ def copy_repo(target: Path) -> Path:
     shutil.copytree(paths.VALUES, target / "values")
     (target / "tools").mkdir()
     shutil.copy(paths.ROOT / "tools" / "versions.env", target / "tools" / "versions.env")
-    (target / ".cache").mkdir()
-    if paths.CACHE_BIN.is_dir():
-        (target / ".cache" / "bin").symlink_to(paths.CACHE_BIN)
+    link_cache(target)
     return target
+
+
+def link_cache(target: Path) -> None:
+    """target/.cache/bin and .cache/modules: this checkout's pinned tools and Go module files."""
+    (target / ".cache").mkdir(exist_ok=True)
+    for folder in (paths.CACHE_BIN, paths.MODULE_FILES):
+        if folder.is_dir():
+            (target / ".cache" / folder.name).symlink_to(folder)
 
 
 def add_to_values(values_file: Path, patch: dict) -> None:

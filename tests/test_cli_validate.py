@@ -108,3 +108,11 @@ def test_problems_in_the_text_output(broken):
 def test_bad_input_exits_2():
     assert_one_line_error(run("validate", "dev", "nope"), 2, "values/nope.yaml", "nope")
     assert_one_line_error(run("validate", "dev", "--all"), 2, "--all")
+
+
+def test_validate_reads_the_crd_from_the_cache_and_names_the_set_up_step_without_it(tmp_path):
+    """No Go at run time: the SecretProviderClass CRD is a file tools/bootstrap.sh extracted."""
+    root = copy_repo(tmp_path / "repo")
+    (root / ".cache" / "modules").unlink()
+    result = run("validate", "dev", root=root, tmpdir=tmp_path)
+    assert_one_line_error(result, 2, ".cache/modules/secrets-store-csi-driver", "make tools")

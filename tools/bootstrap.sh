@@ -57,6 +57,46 @@ go_build_pinned() {
   stamp "$name" "$pin"
 }
 
+# module_files NAME MODULE VERSION FILE...: copy FILEs of the Go module MODULE@VERSION (from the
+# module cache, through the module proxy when not there yet) into .cache/modules/NAME, stamped, so
+# the tooling reads them at run time without Go or the network.
+module_files() {
+  local name=$1 module=$2 version=$3; shift 3
+  local dest="$cache/modules/$name" dir tmp file
+  [[ "$(cat "$dest/.version" 2>/dev/null)" == "$module@$version" ]] && return 0
+  dir=$(cd "$cache" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [[ -d "$dir" ]] || { say "$module@$version: the module proxy gave no module"; return 1; }
+  tmp=$(mktemp -d "$cache/build/modules.XXXXXX")
+  for file in "$@"; do
+    mkdir -p "$tmp/$(dirname "$file")"
+    install -m 0644 "$dir/$file" "$tmp/$file"
+  done
+  echo "$module@$version" > "$tmp/.version"
+  mkdir -p "$cache/modules"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  say "$name $version: $# files from $module in ${dest#"$root"/}"
+}
+
+# The Secrets Store CSI driver's SecretProviderClass CRD (validate checks the Key Vault class
+# against it) and its CSIDriver object (the local cluster installs both).
+part_crds() {
+  module_files secrets-store-csi-driver sigs.k8s.io/secrets-store-csi-driver "$SECRETS_STORE_CSI_DRIVER_VERSION" \
+    deploy/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml deploy/csidriver.yaml
+}
+
+# kwok's default stages (what kwokctl uses when its configuration holds no Stage): the local
+# cluster's configuration holds ours (tools/kwok), which replace them all, so it carries these too.
+part_kwok_stages() {
+  module_files kwok-stages sigs.k8s.io/kwok "$KWOK_VERSION" \
+    kustomize/stage/node/fast/node-initialize.yaml \
+    kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    kustomize/stage/pod/fast/pod-ready.yaml \
+    kustomize/stage/pod/fast/pod-complete.yaml \
+    kustomize/stage/pod/fast/pod-delete.yaml
+}
+
 part_venv() {
   local venv="$cache/venv" sum
   sum=$(cat "$root/pyproject.toml" | sha256sum | cut -c1-16)
@@ -82,6 +122,7 @@ part_chart_tools() {
   up_to_date registry "$DISTRIBUTION_VERSION" ||
     go_build_pinned registry "$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3 \
       github.com/distribution/distribution/v3/cmd/registry
+  part_crds
 }
 
 # A headless browser for the tests of the HTML reports: Debian's chromium, installed when missing.
@@ -99,6 +140,7 @@ part_cluster_tools() {
   # shellcheck source=build-cluster-tools.sh
   source "$root/tools/build-cluster-tools.sh"
   build_cluster_tools
+  part_kwok_stages
 }
 
 parts=("$@")

@@ -1,6 +1,7 @@
 """Validate rendered objects against the Kubernetes JSON schemas of the target version (strict:
 an unknown field is an error), with kubernetes-validate's bundled schemas; custom resources
-(the Key Vault SecretProviderClass) against their CRD's schema, read from the driver's Go module."""
+(the Key Vault SecretProviderClass) against their CRD's schema, which tools/bootstrap.sh takes from
+the driver's Go module into .cache/modules."""
 from __future__ import annotations
 
 import functools
@@ -36,13 +37,9 @@ def _strict(schema):
 
 @functools.lru_cache(maxsize=None)
 def _custom_resource_validators() -> dict[tuple[str, str], jsonschema.Validator]:
-    from .cluster.kube import go_module_dir
-    from .cluster.storage import SECRETS_STORE_FILES, SECRETS_STORE_MODULE
-
-    module = go_module_dir(SECRETS_STORE_MODULE, paths.versions()["SECRETS_STORE_CSI_DRIVER_VERSION"])
     validators = {}
-    for relative in SECRETS_STORE_FILES:
-        for doc in yaml.safe_load_all((module / relative).read_text()):
+    for path in paths.module_files(*paths.SECRETS_STORE_FILES):
+        for doc in yaml.safe_load_all(path.read_text()):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
             spec = doc["spec"]

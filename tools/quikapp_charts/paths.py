@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import UserError
+
 
 def _find_root() -> Path:
     env = os.environ.get("QUIKAPP_CHARTS_ROOT")
@@ -24,6 +26,10 @@ VALUES = ROOT / "values"
 SERVICE_TABLE = CHARTS / "services.md"
 CACHE = ROOT / ".cache"
 CACHE_BIN = CACHE / "bin"
+MODULE_FILES = CACHE / "modules"  # files tools/bootstrap.sh took from pinned Go modules
+# (folder under MODULE_FILES, version pin in tools/versions.env) of those files:
+SECRETS_STORE_FILES = ("secrets-store-csi-driver", "SECRETS_STORE_CSI_DRIVER_VERSION")  # CRD, CSIDriver
+KWOK_STAGE_FILES = ("kwok-stages", "KWOK_VERSION")  # kwok's default stages
 ENVIRONMENTS = ("local", "dev", "qa", "uat1", "uat2", "uat3", "staging", "live")
 
 
@@ -42,6 +48,21 @@ def versions() -> dict[str, str]:
             key, value = line.split("=", 1)
             pins[key] = value
     return pins
+
+
+def module_files(name: str, version_key: str) -> list[Path]:
+    """The YAML files tools/bootstrap.sh took from a pinned Go module into .cache/modules/NAME,
+    in path order; UserError when they are missing or of another version than tools/versions.env's
+    VERSION_KEY."""
+    folder = MODULE_FILES / name
+    pin = versions()[version_key]
+    try:
+        stamp = (folder / ".version").read_text().strip()
+    except OSError:
+        stamp = ""
+    if not stamp.endswith(f"@{pin}"):
+        raise UserError(f"{shown(folder)}: no {name} {pin} files; run `make tools` (tools/bootstrap.sh)")
+    return sorted(folder.rglob("*.yaml"))
 
 
 def env_values_file(env: str, values_dir: Path | None = None) -> Path:

@@ -100,22 +100,3 @@ def require_binaries(names: Iterable[str]) -> None:
     missing = [n for n in names if not (paths.CACHE_BIN / n).exists()]
     if missing:
         raise UserError(f".cache/bin lacks {', '.join(missing)}; run `make cluster-tools` first")
-
-
-def go_module_dir(module: str, version: str) -> Path:
-    """A Go module's folder in the module cache (downloaded through the module proxy if need be)."""
-    env = tool_env()
-    env.setdefault("GOFLAGS", "-mod=mod")
-    try:
-        proc = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"],
-                              capture_output=True, text=True, env=env, cwd=paths.CACHE)
-    except FileNotFoundError:
-        raise UserError(f"go: not found; the cluster reads {module}'s files from the Go module cache")
-    try:
-        info = json.loads(proc.stdout or "{}")
-    except ValueError:
-        info = {}
-    if proc.returncode != 0 or "Dir" not in info:
-        raise UserError(f"go mod download {module}@{version} failed: "
-                        f"{info.get('Error') or last_line(proc.stderr)}")
-    return Path(info["Dir"])

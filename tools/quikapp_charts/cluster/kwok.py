@@ -3,46 +3,30 @@ to 127.0.0.1, and kwok's stages (its defaults plus ours, tools/kwok/*.yaml)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import yaml
 
 from .. import paths
 from ..errors import UserError, write_atomically
 from .config import CLUSTER_NAME, KUBECONFIG, KWOK_WORKDIR
-from .kube import api_ready, go_module_dir, require_binaries, run, say, wait_for
+from .kube import api_ready, require_binaries, run, say, wait_for
 from .processes import CLUSTER_DIR, cluster_pids, cluster_ports, stop
 
 KWOK_CONFIG = KWOK_WORKDIR / "quikapp-kwok.yaml"
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.1/16"
 
-# kwok's default stages (what kwokctl uses when its config holds no Stage), read from the kwok
-# module in the Go module cache; a config holding any Stage replaces them all.
-KWOK_DEFAULT_STAGES = (
-    "kustomize/stage/node/fast/node-initialize.yaml",
-    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
-    "kustomize/stage/pod/fast/pod-ready.yaml",
-    "kustomize/stage/pod/fast/pod-complete.yaml",
-    "kustomize/stage/pod/fast/pod-delete.yaml",
-)
 OUR_STAGES = paths.ROOT / "tools" / "kwok"  # our own Stage files, added to the defaults
 LOCAL_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
                   "kubectl", "kwok", "kwokctl")
 
 
-def kwok_module_dir() -> Path:
-    return go_module_dir("sigs.k8s.io/kwok", paths.versions()["KWOK_VERSION"])
-
-
 def kwok_stages() -> list[dict]:
-    """kwok's default stages plus ours (tools/kwok/*.yaml)."""
-    module = kwok_module_dir()
+    """kwok's default stages (what kwokctl uses when its config holds no Stage; a config holding
+    any Stage replaces them all), as tools/bootstrap.sh took them from the kwok module, plus ours
+    (tools/kwok/*.yaml)."""
     stages = []
-    for rel in KWOK_DEFAULT_STAGES:
-        stages.extend(d for d in yaml.safe_load_all((module / rel).read_text()) if d)
-    ours = sorted(OUR_STAGES.glob("*.yaml"))
-    for path in ours:
+    for path in [*paths.module_files(*paths.KWOK_STAGE_FILES), *sorted(OUR_STAGES.glob("*.yaml"))]:
         stages.extend(d for d in yaml.safe_load_all(path.read_text()) if d)
     names = [s["metadata"]["name"] for s in stages]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -8,15 +8,8 @@ import yaml
 
 from .. import paths
 from .config import STORAGE_CLASS
-from .kube import apply, go_module_dir, kubectl, kubectl_json
+from .kube import apply, kubectl, kubectl_json
 
-# The Secrets Store CSI driver's SecretProviderClass CRD and CSIDriver object (the charts mount
-# Azure Key Vault secrets through it), read from the driver's Go module.
-SECRETS_STORE_MODULE = "sigs.k8s.io/secrets-store-csi-driver"
-SECRETS_STORE_FILES = (
-    "deploy/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml",
-    "deploy/csidriver.yaml",
-)
 
 
 def storage_class(name: str, default: bool) -> dict:
@@ -38,9 +31,7 @@ def ensure_storage_class() -> None:
 
 def ensure_secrets_store() -> None:
     """The SecretProviderClass CRD and the secrets-store CSIDriver, as the driver's release ships them."""
-    version = paths.versions()["SECRETS_STORE_CSI_DRIVER_VERSION"]
-    module = go_module_dir(SECRETS_STORE_MODULE, version)
-    objects = [d for rel in SECRETS_STORE_FILES for d in yaml.safe_load_all((module / rel).read_text())
+    objects = [d for path in paths.module_files(*paths.SECRETS_STORE_FILES) for d in yaml.safe_load_all(path.read_text())
                if isinstance(d, dict)]
     apply(objects)
     kubectl("wait", "--for=condition=Established", "--timeout=60s",
