@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .capacity_model import GPU, Model, show
+from .cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_TAINT, NODE_ROLE_LABEL as POOL_LABEL
 from .errors import UserError
 
 DEFAULT_SPEC = "cpu=40x16c64g,gpu=8x4gpu"
-GPU_LABEL = ("kubernetes.io/accelerator", "nvidia-tesla-v100")
-GPU_TAINT = {"key": GPU, "value": "present", "effect": "NoSchedule"}
-POOL_LABEL = "quikapp.io/node-pool"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 DEFAULT_ZONES = 3
 _DEFAULTS = {"cpu": {"c": 16, "g": 64, "gpu": 0, "p": 110}, "gpu": {"c": 32, "g": 256, "gpu": 0, "p": 110}}
@@ -86,7 +84,7 @@ def node_object(name: str, pool: Pool, index: int, zones: int, extra_labels: dic
               **extra_labels}
     spec: dict = {}
     if pool.gpus:
-        labels[GPU_LABEL[0]] = GPU_LABEL[1]
+        labels[GPU_LABEL_KEY] = GPU_LABEL_VALUE
         spec["taints"] = [dict(GPU_TAINT)]
     return {"apiVersion": "v1", "kind": "Node",
             "metadata": {"name": name, "labels": labels,
@@ -104,6 +102,9 @@ def check(model: Model, pools: list[Pool], point: str, surge: bool) -> list[str]
     cpu_pools = [p for p in pools if not p.gpus]
     for label, group, workloads in (("GPU", gpu_pools, [w for w in model.workloads if w.gpu_pool]),
                                     ("CPU", cpu_pools, [w for w in model.workloads if not w.gpu_pool])):
+        if workloads and not group:
+            problems.append(f"{len(workloads)} Deployments need {label} nodes and the pool has none")
+            continue
         need = {"requests.cpu": Decimal(0), "requests.memory": Decimal(0), f"requests.{GPU}": Decimal(0),
                 "pods": Decimal(0)}
         for w in workloads:
