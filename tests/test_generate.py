@@ -32,10 +32,10 @@ def test_check_names_what_drifted(workspace):
     planned = generate.plan(workspace / "charts" / "services.md", workspace / "charts")
     current, wanted = planned[values]
     assert current != wanted
-    old = yaml.safe_load(current)["services"]
-    new = yaml.safe_load(wanted)["services"]
-    assert generate._differences(old, new, "services") == [
-        "services.search-service.autoscaling.maxReplicas: chart has 21, table says 20"]
+    old = yaml.safe_load(current)["catalogue"]["services"]
+    new = yaml.safe_load(wanted)["catalogue"]["services"]
+    assert generate._differences(old, new, "catalogue.services") == [
+        "catalogue.services.search-service.autoscaling.maxReplicas: chart has 21, table says 20"]
 
 
 def test_adding_a_row_adds_a_service(workspace):
@@ -45,7 +45,7 @@ def test_adding_a_row_adds_a_service(workspace):
         "| cdn-service | 5022 | 5023 | 2 | 10 | backend |\n| poll-service | 5024 | 5025 | 1 | 4 | backend |"))
     for values_file, (_, text) in generate.plan(table, workspace / "charts").items():
         values_file.write_text(text)
-    entry = yaml.safe_load((workspace / "charts" / "go" / "values.yaml").read_text())["services"]["poll-service"]
+    entry = yaml.safe_load((workspace / "charts" / "go" / "values.yaml").read_text())["catalogue"]["services"]["poll-service"]
     assert entry == {"tier": "backend", "ports": {"http": 5024, "grpc": 5025}, "replicas": 1,
                      "autoscaling": {"maxReplicas": 4}}
     objects = rendering.render("dev", values_dir=workspace / "values", chart=workspace / "charts" / "quikapp").objects
@@ -61,10 +61,10 @@ def test_generate_keeps_hand_written_keys_and_comments(workspace):
     table = workspace / "charts" / "services.md"
     table.write_text(table.read_text().replace("| auth-service | 8081 | 8082 | 2 | 20 |", "| auth-service | 8081 | 8082 | 3 | 20 |"))
     text = generate.plan(table, workspace / "charts")[workspace / "charts" / "spring-boot" / "values.yaml"][1]
-    entry = yaml.safe_load(text)["services"]["auth-service"]
+    entry = yaml.safe_load(text)["catalogue"]["services"]["auth-service"]
     assert entry["replicas"] == 3
     assert entry["keyVault"] == {"enabled": True}
-    assert "# Spring Boot stack." in text
+    assert "# Spring Boot stack:" in text
 
 
 def run_cli(root, *args):
@@ -80,7 +80,7 @@ def test_check_exits_1_on_drift_and_writes_nothing(workspace):
     before = values.read_text()
     result = run_cli(workspace, "generate", "--check")
     assert result.returncode == 1
-    assert "charts/python/values.yaml: services.sentiment-service.autoscaling.maxReplicas: chart has 9, table says 8" \
+    assert "charts/python/values.yaml: catalogue.services.sentiment-service.autoscaling.maxReplicas: chart has 9, table says 8" \
         in result.stdout
     assert result.stderr.strip().splitlines()[-1].startswith("error: 1 difference(s)")
     assert values.read_text() == before

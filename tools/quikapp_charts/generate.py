@@ -1,5 +1,6 @@
-"""`quikapp-charts generate [--check]`: write the service table into the stack charts' values.yaml,
-and every chart's values.schema.json (values_schema.py) with the table's service names.
+"""`quikapp-charts generate [--check]`: write the service table into the stack charts' values.yaml
+(`catalogue.services`), and every chart's values.schema.json (values_schema.py) with the table's
+service names.
 
 Only the keys the table owns are written (tier, ports, replicas, autoscaling.maxReplicas and the
 table's flags); everything else in an entry, and every comment, is kept as written (ruamel.yaml).
@@ -35,7 +36,7 @@ def _set_owned(entry: CommentedMap, owned: dict) -> None:
 
 
 def render_stack(values_file: Path, services: list[service_table.Service]) -> str:
-    """The stack chart's values.yaml text with its `services:` map generated from the table."""
+    """The stack chart's values.yaml text with its `catalogue.services` map generated from the table."""
     yaml = roundtrip()
     try:
         document = yaml.load(values_file.read_text())
@@ -43,9 +44,12 @@ def render_stack(values_file: Path, services: list[service_table.Service]) -> st
         raise UserError(f"{paths.shown(values_file)}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(document, dict):
         raise UserError(f"{paths.shown(values_file)}: expected a mapping at the top")
-    old = document.get("services") or CommentedMap()
+    catalogue = document.get("catalogue")
+    if not isinstance(catalogue, dict):
+        raise UserError(f"{paths.shown(values_file)}: catalogue: expected a mapping (the chart's defaults and services)")
+    old = catalogue.get("services") or CommentedMap()
     if not isinstance(old, dict):
-        raise UserError(f"{paths.shown(values_file)}: services: expected a mapping of service name to settings")
+        raise UserError(f"{paths.shown(values_file)}: catalogue.services: expected a mapping of service name to settings")
     new = CommentedMap()
     for service in services:
         written = old.get(service.name)
@@ -57,7 +61,7 @@ def render_stack(values_file: Path, services: list[service_table.Service]) -> st
         entry.update((key, value) for key, value in written.items() if key not in owned)
         _set_owned(entry, owned)
         new[service.name] = entry
-    document["services"] = new
+    catalogue["services"] = new
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
@@ -119,9 +123,9 @@ def command(check: bool) -> None:
         if check and values_file.suffix == ".json":
             drift.append(f"{name}: differs from the schema generated from the service table")
         elif check:
-            old = (yaml.load(current) or {}).get("services") or {}
-            new = (yaml.load(generated) or {}).get("services") or {}
-            found = _differences(old, new, "services") or ["formatting differs from the generated file"]
+            old = ((yaml.load(current) or {}).get("catalogue") or {}).get("services") or {}
+            new = ((yaml.load(generated) or {}).get("catalogue") or {}).get("services") or {}
+            found = _differences(old, new, "catalogue.services") or ["formatting differs from the generated file"]
             drift.extend(f"{name}: {line}" for line in found)
         else:
             write_atomically(values_file, generated)

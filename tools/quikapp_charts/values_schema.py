@@ -200,21 +200,24 @@ SERVICE_REF = {"$ref": "#/$defs/service"}
 
 
 def stack_values(stack: str, services: list[Service]) -> dict:
-    """The schema of one stack chart's values (also its section of the umbrella's values)."""
+    """The schema of one stack chart's values (also its section of the umbrella's values): the
+    chart's layers under `catalogue`, the environment's beside it, each with the stack's services."""
+    names = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {svc.name: SERVICE_REF for svc in services if svc.stack == stack},
+    }
+    layers = {"defaults": SERVICE_REF, "services": names}
+    if stack == "python":
+        layers["gpuDefaults"] = SERVICE_REF
     properties = {
         "enabled": BOOL,
         # Checked once, at the umbrella's top level, where a release engineer writes it.
         "global": {"type": "object"},
-        "defaults": SERVICE_REF,
-        "services": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {svc.name: SERVICE_REF for svc in services if svc.stack == stack},
-        },
+        "catalogue": closed(dict(layers)),
+        **layers,
         "quikapp-lib": {"type": "object"},
     }
-    if stack == "python":
-        properties["gpuDefaults"] = SERVICE_REF
     return closed(properties)
 
 

@@ -1,7 +1,7 @@
 {{/*
 Usage: {{ include "quikapp.defaults.service" $ | fromYaml }}
 Library defaults for every service: the first layer of the merge, secure by default.
-Stack charts override them under `defaults:`, services under `services.<name>:`.
+Stack charts override them under `catalogue:`, environments under `defaults:` and `services.<name>:`.
 */}}
 {{- define "quikapp.defaults.service" -}}
 enabled: true

@@ -15,19 +15,31 @@ Merges src into dst in place, key by key. Unlike sprig's mergeOverwrite it keeps
 
 {{/*
 Usage: {{ $svc := include "quikapp.service.resolve" (dict "ctx" $ "name" $name) | fromYaml }}
-One service's settings, merged once: library defaults -> stack defaults -> the stack's gpuDefaults
-when the entry is a GPU service -> service entry.
-(The environment file has already been coalesced into the stack defaults and the entry by Helm.)
+One service's settings, merged once, the last layer winning: library defaults -> the chart's
+catalogue.defaults -> catalogue.gpuDefaults (GPU services) -> catalogue.services.<name> -> the
+environment's defaults -> gpuDefaults (GPU services) -> services.<name>.
+The chart's layers live under `catalogue:` and the environment's at the top of the stack's values,
+so Helm's coalescing of values/<env>.yaml into the chart's values never puts an environment layer
+below a chart layer. A service is a GPU service when the last layer that says so says gpu.enabled.
 */}}
 {{- define "quikapp.service.resolve" -}}
 {{- $ctx := .ctx -}}
-{{- $svc := include "quikapp.defaults.service" $ctx | fromYaml -}}
-{{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" ($ctx.Values.defaults | default dict)) -}}
-{{- $entry := get $ctx.Values.services .name | default dict -}}
-{{- if and $ctx.Values.gpuDefaults (dig "gpu" "enabled" false $entry) -}}
-{{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $ctx.Values.gpuDefaults) -}}
+{{- $catalogue := $ctx.Values.catalogue | default dict -}}
+{{- $layers := list ($catalogue.defaults | default dict) ($catalogue.gpuDefaults | default dict) (get ($catalogue.services | default dict) .name | default dict) ($ctx.Values.defaults | default dict) ($ctx.Values.gpuDefaults | default dict) (get ($ctx.Values.services | default dict) .name | default dict) -}}
+{{- $gpuLayers := list 1 4 -}}
+{{- $gpu := false -}}
+{{- range $index, $layer := $layers -}}
+{{- $said := dig "gpu" "enabled" "" $layer -}}
+{{- if and (kindIs "bool" $said) (not (has $index $gpuLayers)) -}}
+{{- $gpu = $said -}}
 {{- end -}}
-{{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $entry) -}}
+{{- end -}}
+{{- $svc := include "quikapp.defaults.service" $ctx | fromYaml -}}
+{{- range $index, $layer := $layers -}}
+{{- if or $gpu (not (has $index $gpuLayers)) -}}
+{{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $layer) -}}
+{{- end -}}
+{{- end -}}
 {{- with $ctx.Values.global.replicaOverride -}}
 {{- $_ := set $svc "replicas" . -}}
 {{- end -}}
@@ -86,7 +98,7 @@ From the umbrella: every enabled service of every enabled stack, merged as its s
 {{- $values := index $.Values $stack -}}
 {{- if $values.enabled -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $.Release -}}
-{{- range $name := keys $values.services | sortAlpha -}}
+{{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
 {{- $svc := include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name) | fromYaml -}}
 {{- if $svc.enabled -}}
 {{- $services = append $services $svc -}}

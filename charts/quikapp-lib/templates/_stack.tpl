@@ -1,13 +1,13 @@
 {{/*
 Usage: {{ include "quikapp.stack.render" $ }}
-Everything a stack chart deploys: for each enabled entry of .Values.services, its Deployment, Service,
+Everything a stack chart deploys: for each enabled service of its catalogue, its Deployment, Service,
 headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The stack charts' only template.
 */}}
 {{- define "quikapp.stack.render" -}}
 {{- $ctx := dict "Values" (merge (dict "global" (include "quikapp.global" . | fromYaml)) .Values) "Chart" .Chart "Release" .Release -}}
 {{- $problems := list -}}
 {{- $services := list -}}
-{{- range $name := keys (.Values.services | default dict) | sortAlpha -}}
+{{- range $name := keys ((.Values.catalogue | default dict).services | default dict) | sortAlpha -}}
 {{- $svc := include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name) | fromYaml -}}
 {{- if $svc.enabled -}}
 {{- $problems = concat $problems (include "quikapp.checks.service" (dict "ctx" $ctx "svc" $svc) | fromYamlArray) -}}
