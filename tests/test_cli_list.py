@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from quikapp_charts import paths
+from quikapp_charts import inventory, paths
+from quikapp_charts.errors import UserError
+from quikapp_charts.rendering import load_objects
 from test_cli_support import assert_one_line_error, gpu_deployments, run
 
 
@@ -67,3 +69,20 @@ def test_text_has_a_table_per_stack_and_a_summary():
 
 def test_unknown_environment_exits_2():
     assert_one_line_error(run("list", "prod"), 2, "values/prod.yaml", "prod")
+
+
+def test_inventory_reads_objects_without_a_spec():
+    """A render is read, never trusted: objects without a spec (or with a spec that is not a map)
+    are counted, never a KeyError."""
+    objects = [{"kind": "HorizontalPodAutoscaler", "metadata": {"name": "a-hpa"}},
+               {"kind": "Deployment", "metadata": {"name": "a"}},
+               {"kind": "Ingress", "metadata": {"name": "a-ingress"}, "spec": "not a map"},
+               {"kind": "PodDisruptionBudget", "metadata": {"name": "a-pdb"}}]
+    found = inventory.inventory("dev", "quikapp-dev", objects)
+    assert [(s.name, s.replicas, s.hpa, s.pdb, s.hosts) for s in found.services] == [("a", 1, None, None, [])]
+    assert found.summary["objects"] == 4
+
+
+def test_a_render_document_that_is_not_an_object_is_one_line():
+    with pytest.raises(UserError, match="^rendered document 2 is not a Kubernetes object"):
+        load_objects("kind: ConfigMap\nmetadata: {name: a}\n---\n- a list\n")

@@ -96,6 +96,7 @@ def test_a_copy_that_does_not_validate_is_not_written(tmp_path):
     add_to_values(root / "values" / "uat2.yaml",
                   {"python": {"services": {"moderation-service": {"tolerations": [{"keyy": "x"}]}}}})
     result = run("new-env", "perf", "--from", "uat2", root=root)
-    assert_one_line_error(result, 1, "values/perf.yaml", "Deployment/moderation-service", "not written")
+    assert_one_line_error(result, 1, "values/perf.yaml: python.services.moderation-service.tolerations.0",
+                          "not written")
     assert not (root / "values" / "perf.yaml").exists()
     assert [p.name for p in (root / "values").iterdir() if p.name.startswith(".")] == []

@@ -71,12 +71,18 @@ def test_text_table_and_progress():
 
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory):
-    """A copy of the repository where qa's values break the schema and local's make an object
-    the Kubernetes schema rejects (tolerations are passed through to the pod as written)."""
+    """A copy of the repository where qa's values break the schema and local renders an object the
+    Kubernetes schema rejects. The values schema leaves no such value, so the second is a chart
+    bug: a template that writes moderation-service's revisionHistoryLimit as a word where a replica
+    override is set (local only)."""
     root = copy_repo(tmp_path_factory.mktemp("broken"))
     add_to_values(root / "values" / "qa.yaml", {"nestjs": {"services": {"notification-servce": {"replicas": 2}}}})
-    add_to_values(root / "values" / "local.yaml",
-                  {"python": {"services": {"moderation-service": {"tolerations": [{"keyy": "x"}]}}}})
+    template = root / "charts" / "quikapp-lib" / "templates" / "_deployment.tpl"
+    text = template.read_text()
+    assert text.count("revisionHistoryLimit: 5\n") == 1
+    template.write_text(text.replace("revisionHistoryLimit: 5\n", (
+        'revisionHistoryLimit: {{ if and (eq $svc.name "moderation-service") $global.replicaOverride }}'
+        'five{{ else }}5{{ end }}\n')))
     return root
 
 
@@ -93,7 +99,7 @@ def test_problems_are_one_line_per_environment_and_exit_1(broken):
     local = by_env["local"]
     assert local["result"] == "invalid" and local["summary"]["deployments"] == 33
     (problem,) = local["problems"]
-    assert problem.startswith("Deployment/moderation-service: spec.template.spec.tolerations") and "keyy" in problem
+    assert problem.startswith("Deployment/moderation-service: spec.revisionHistoryLimit") and "five" in problem
 
 
 def test_problems_in_the_text_output(broken):

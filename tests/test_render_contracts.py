@@ -6,6 +6,7 @@ written down), never from the charts' own values.
 from __future__ import annotations
 
 import pytest
+import yaml
 
 import design
 from support import ENVIRONMENTS
@@ -305,7 +306,9 @@ def test_shared_objects(rendered, env):
     (synced,) = vault["spec"]["secretObjects"]
     assert synced["secretName"] == "quikapp-secrets"
     assert {item["key"] for item in synced["data"]} == referenced
-    assert "objectName: db-host" in vault["spec"]["parameters"]["objects"]
+    entries = [yaml.safe_load(item) for item in yaml.safe_load(vault["spec"]["parameters"]["objects"])["array"]]
+    assert {"objectName": "db-host", "objectType": "secret", "objectAlias": "DB_HOST"} in entries
+    assert {entry["objectAlias"] for entry in entries} == referenced
 
     quota = objects.get("ResourceQuota", "quikapp-quota")
     assert set(quota["spec"]["hard"]) >= {"requests.cpu", "requests.memory", "limits.cpu", "limits.memory",

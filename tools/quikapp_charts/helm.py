@@ -50,7 +50,7 @@ def error(stderr: str) -> str:
             depth, where, message = len(schema[1]), schema[2], schema[3]
             if taken_depth is not None and depth > taken_depth:
                 continue
-            if message == "validation failed":
+            if message in ("validation failed", "'allOf' failed"):
                 taken_depth = None
                 continue
             key = (chart + where.strip("/").replace("/", ".")) or "(top)"
@@ -61,5 +61,11 @@ def error(stderr: str) -> str:
         if check:
             problems.append(check[1])
     if problems:
-        return "; ".join(dict.fromkeys(problems))
+        # Helm copies `global` into every stack chart's values before it checks them, so one bad
+        # global key is reported once per chart; name it once, as the values file spells it.
+        unique = list(dict.fromkeys(problems))
+        top = set(p for p in unique if p.startswith("global"))
+        unique = [p for p in unique
+                  if not (re.match(r"^[a-z-]+\.global[.:]", p) and p.split(".", 1)[1] in top)]
+        return "; ".join(unique)
     return " ".join(line.strip() for line in lines).removeprefix("Error: ").strip()

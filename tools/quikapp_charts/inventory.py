@@ -52,7 +52,13 @@ class Inventory:
 
 
 def _name(obj: dict) -> str:
-    return (obj.get("metadata") or {}).get("name", "")
+    return str((obj.get("metadata") or {}).get("name", ""))
+
+
+def _spec(obj: dict) -> dict:
+    """An object's spec, {} when it has none or not a mapping (a render is read, never trusted)."""
+    spec = obj.get("spec")
+    return spec if isinstance(spec, dict) else {}
 
 
 def _selects(selector: dict | None, labels: dict | None) -> bool:
@@ -71,9 +77,9 @@ def hpa_specs(objects: list[dict]) -> dict[str, dict]:
     found = {}
     for hpa in objects:
         if hpa.get("kind") == "HorizontalPodAutoscaler":
-            target = hpa["spec"].get("scaleTargetRef") or {}
+            target = _spec(hpa).get("scaleTargetRef") or {}
             if target.get("kind") == "Deployment":
-                found[target.get("name")] = hpa["spec"]
+                found[target.get("name")] = _spec(hpa)
     return found
 
 
@@ -81,7 +87,7 @@ def replica_floors(objects: list[dict]) -> dict[str, int]:
     """Deployment name -> its replica floor: the HPA's minReplicas when an HPA scales it (the
     Deployment then has no replicas of its own), else spec.replicas."""
     hpas = hpa_specs(objects)
-    return {_name(d): _floor((d.get("spec") or {}), hpas.get(_name(d)))
+    return {_name(d): _floor(_spec(d), hpas.get(_name(d)))
             for d in objects if d.get("kind") == "Deployment"}
 
 
@@ -102,7 +108,7 @@ def inventory(env: str, namespace: str, objects: list[dict]) -> Inventory:
     services_by_name = {_name(s): s for s in by_kind.get("Service", [])}
     hosts_by_service: dict[str, set[str]] = {}
     for ingress in by_kind.get("Ingress", []):
-        for rule in ingress["spec"].get("rules") or []:
+        for rule in _spec(ingress).get("rules") or []:
             for path in (rule.get("http") or {}).get("paths") or []:
                 backend = ((path.get("backend") or {}).get("service") or {}).get("name")
                 if backend and rule.get("host"):
@@ -111,24 +117,24 @@ def inventory(env: str, namespace: str, objects: list[dict]) -> Inventory:
     services = []
     for deployment in by_kind.get("Deployment", []):
         name = _name(deployment)
-        spec = deployment.get("spec") or {}
+        spec = _spec(deployment)
         template = spec.get("template") or {}
         pod_labels = (template.get("metadata") or {}).get("labels") or {}
         labels = (deployment.get("metadata") or {}).get("labels") or {}
         hpa = hpas.get(name)
         floor = _floor(spec, hpa)
-        pdb = next(({k: v for k, v in p["spec"].items() if k in ("minAvailable", "maxUnavailable")}
+        pdb = next(({k: v for k, v in _spec(p).items() if k in ("minAvailable", "maxUnavailable")}
                     for p in by_kind.get("PodDisruptionBudget", [])
-                    if _selects((p["spec"].get("selector") or {}).get("matchLabels"), pod_labels)), None)
+                    if _selects((_spec(p).get("selector") or {}).get("matchLabels"), pod_labels)), None)
         hosts = set()
         for service_name, service_hosts in hosts_by_service.items():
             service = services_by_name.get(service_name)
-            if service and _selects((service.get("spec") or {}).get("selector"), pod_labels):
+            if service and _selects(_spec(service).get("selector"), pod_labels):
                 hosts |= service_hosts
         pod_spec = template.get("spec") or {}
         services.append(ServiceInfo(
             name=name, stack=labels.get("stack", ""), tier=labels.get("tier", ""), replicas=floor,
-            hpa={"min": hpa.get("minReplicas", 1), "max": hpa["maxReplicas"]} if hpa else None,
+            hpa={"min": hpa.get("minReplicas", 1), "max": hpa.get("maxReplicas")} if hpa else None,
             pdb=pdb, gpu=pod_gpus(pod_spec), hosts=sorted(hosts),
             images=[c.get("image", "") for c in pod_spec.get("containers") or []],
         ))

@@ -150,7 +150,9 @@ def validate(new: NewEnv) -> int:
         try:
             rendered = rendering.render(new.name, values_dir=Path(tmp))
         except UserError as exc:
-            raise CheckFailed(f"{exc} (not written)") from None
+            # Name the file as it would be written, not the temporary copy helm read.
+            message = str(exc).replace(str(Path(tmp) / f"{new.name}.yaml"), f"values/{new.name}.yaml")
+            raise CheckFailed(f"{message} (not written)") from None
     objects = rendered.objects
     problems = kube_validation.problems(objects, rendering.kube_version())
     if problems:

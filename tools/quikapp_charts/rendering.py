@@ -17,8 +17,18 @@ _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_objects(text: str) -> list[dict]:
-    """The parsed objects of a multi-document YAML stream (a render), empty documents dropped."""
-    return [obj for obj in yaml.load_all(text, Loader=_FAST_LOADER) if obj]
+    """The parsed objects of a multi-document YAML stream (a render), empty documents dropped;
+    UserError when a document is not a Kubernetes object (a value that became YAML, say)."""
+    try:
+        objects = [obj for obj in yaml.load_all(text, Loader=_FAST_LOADER) if obj]
+    except yaml.YAMLError as exc:
+        raise UserError(f"the render is not valid YAML ({str(exc).splitlines()[0]})") from None
+    for number, obj in enumerate(objects, 1):
+        metadata = obj.get("metadata") if isinstance(obj, dict) else None
+        if not (isinstance(metadata, dict) and isinstance(obj.get("kind"), str)
+                and isinstance(metadata.get("name"), str)):
+            raise UserError(f"rendered document {number} is not a Kubernetes object with a kind and a name")
+    return objects
 
 
 def kube_version() -> str:

@@ -20,6 +20,16 @@ IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 DIGEST = r"^sha256:[a-f0-9]{64}$"
 HOSTNAME = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
 BROKERS = r"^([a-z0-9.-]+:[0-9]{1,5})(,[a-z0-9.-]+:[0-9]{1,5})*$"
+# Strings that reach a manifest as names, keys, paths or hosts: printable ASCII of a known set, so
+# no newline, control character, quote or `$(` can turn a value into YAML or a command.
+HTTP_PATH = r"^/[A-Za-z0-9._~%/+=@:,-]*$"
+MOUNT_PATH = r"^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$"  # absolute, no `..`, never `/` itself
+QUALIFIED_NAME = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+LABEL_KEY = f"^{QUALIFIED_NAME}$"  # also annotation keys
+LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
+CIDR = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$"
+# global.environment of the environments whose images must be pinned (live calls itself production).
+PINNED_ENVIRONMENTS = ("staging", "production", "live")
 
 
 def closed(properties: dict, **extra) -> dict:
@@ -49,7 +59,44 @@ QUANTITY_VALUE = {"oneOf": [string(QUANTITY), {"type": "integer", "minimum": 0}]
 INT_OR_PERCENT = {"oneOf": [{"type": "integer", "minimum": 0}, string(r"^[0-9]{1,3}%$")]}
 UTILIZATION = {"oneOf": [integer(1, 100), {"const": False}]}
 RESOURCE_MAP = map_of(QUANTITY_VALUE, r"^([a-z0-9.-]+/)?[a-z0-9-]+$")
-KUBE_OBJECT = {"type": "object"}  # Kubernetes-shaped; the Kubernetes schemas check it once rendered
+NON_ROOT_ID = integer(1, 2147483647)
+SECCOMP = closed({"type": {"enum": ["RuntimeDefault", "Localhost"]},
+                  "localhostProfile": string(r"^[A-Za-z0-9._/-]+$")}, required=["type"])
+# Pod Security "restricted", and nothing a values file could use to loosen it: no privileged mode,
+# no privilege escalation, no added capability, no root, no host namespaces or paths (the service
+# schema has no key for either), no sysctls.
+POD_SECURITY_CONTEXT = closed({
+    "runAsNonRoot": {"const": True},
+    "runAsUser": NON_ROOT_ID,
+    "runAsGroup": NON_ROOT_ID,
+    "fsGroup": NON_ROOT_ID,
+    "supplementalGroups": {"type": "array", "items": NON_ROOT_ID},
+    "fsGroupChangePolicy": {"enum": ["OnRootMismatch", "Always"]},
+    "seccompProfile": SECCOMP,
+})
+SECURITY_CONTEXT = closed({
+    "allowPrivilegeEscalation": {"const": False},
+    "privileged": {"const": False},
+    "readOnlyRootFilesystem": {"const": True},
+    "runAsNonRoot": {"const": True},
+    "runAsUser": NON_ROOT_ID,
+    "runAsGroup": NON_ROOT_ID,
+    "capabilities": closed({
+        "drop": {"type": "array", "items": string(r"^[A-Z_]+$"), "contains": {"const": "ALL"}},
+        "add": {"type": "array", "maxItems": 0},
+    }, required=["drop"]),
+    "seccompProfile": SECCOMP,
+})
+# A toleration names its taint: an empty key with `Exists` would tolerate every taint of every node.
+TOLERATION = closed({
+    "key": string(LABEL_KEY),
+    "operator": {"enum": ["Exists", "Equal"]},
+    "value": string(LABEL_VALUE),
+    "effect": {"enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"]},
+    "tolerationSeconds": integer(0, 86400),
+}, required=["key"])
+TOLERATIONS = {"type": "array", "items": TOLERATION}
+NODE_SELECTOR = map_of(string(LABEL_VALUE), LABEL_KEY)
 
 ENV_SOURCE = {
     "oneOf": [
@@ -57,14 +104,14 @@ ENV_SOURCE = {
         closed({"secret": string(ENV_NAME.replace("A-Za-z_", "A-Za-z0-9_.-")), "name": string(DNS_LABEL)},
                required=["secret"]),
         closed({"config": string(r"^[-._a-zA-Z0-9]+$"), "name": string(DNS_LABEL)}, required=["config"]),
-        closed({"field": string(r"^(metadata|spec|status)\.[A-Za-z.\[\]'/-]+$")}, required=["field"]),
+        closed({"field": string(r"^(metadata|spec|status)\.[A-Za-z.]+$")}, required=["field"]),
         closed({"value": {"type": ["string", "number", "boolean"]}}, required=["value"]),
         closed({"unset": {"const": True}}, required=["unset"]),
     ]
 }
 
 PROBE = closed({
-    "path": string(r"^/"),
+    "path": string(HTTP_PATH),
     "port": string(PORT_NAME),
     "initialDelaySeconds": integer(0, 3600),
     "periodSeconds": integer(1, 3600),
@@ -101,7 +148,7 @@ SERVICE = closed({
     "env": map_of(ENV_SOURCE, ENV_NAME),
     "resources": closed({"requests": RESOURCE_MAP, "limits": RESOURCE_MAP}),
     "probes": closed({"liveness": PROBE, "readiness": PROBE}),
-    "metrics": closed({"enabled": BOOL, "port": string(PORT_NAME), "path": string(r"^/")}),
+    "metrics": closed({"enabled": BOOL, "port": string(PORT_NAME), "path": string(HTTP_PATH)}),
     "antiAffinity": {"enum": ["preferred", "required"]},
     "clustering": closed({
         "enabled": BOOL,
@@ -111,37 +158,37 @@ SERVICE = closed({
         "enabled": BOOL,
         "className": string(DNS_LABEL),
         "host": {"oneOf": [string(HOSTNAME), {"const": ""}]},
-        "path": string(r"^/"),
+        "path": string(HTTP_PATH),
         "pathType": {"enum": ["Prefix", "Exact", "ImplementationSpecific"]},
         "tlsSecret": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
         "websocket": BOOL,
         "websocketTimeoutSeconds": integer(1, 86400),
-        "annotations": map_of({"type": ["string", "number", "boolean"]}),
+        "annotations": map_of({"type": ["string", "number", "boolean"]}, LABEL_KEY),
     }),
     "gpu": closed({
         "enabled": BOOL,
         "count": integer(0, 16),
-        "nodeSelector": map_of({"type": "string"}),
-        "tolerations": {"type": "array", "items": KUBE_OBJECT},
+        "nodeSelector": NODE_SELECTOR,
+        "tolerations": TOLERATIONS,
     }),
     "modelStorage": closed({
         "enabled": BOOL,
         "claimName": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
-        "mountPath": string(r"^/"),
+        "mountPath": string(MOUNT_PATH),
         "size": string(QUANTITY),
         "storageClassName": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
         "accessModes": {"type": "array", "minItems": 1, "items": {
             "enum": ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]}},
     }),
-    "keyVault": closed({"enabled": BOOL, "secretProviderClass": string(DNS_LABEL), "mountPath": string(r"^/")}),
+    "keyVault": closed({"enabled": BOOL, "secretProviderClass": string(DNS_LABEL), "mountPath": string(MOUNT_PATH)}),
     "callers": {"type": "array", "items": string(DNS_LABEL), "uniqueItems": True},
-    "writablePaths": map_of(string(r"^/"), DNS_LABEL),
-    "podSecurityContext": KUBE_OBJECT,
-    "securityContext": KUBE_OBJECT,
+    "writablePaths": map_of(string(MOUNT_PATH), DNS_LABEL),
+    "podSecurityContext": POD_SECURITY_CONTEXT,
+    "securityContext": SECURITY_CONTEXT,
     "terminationGracePeriodSeconds": integer(0, 3600),
-    "podAnnotations": map_of({"type": "string"}),
-    "nodeSelector": map_of({"type": "string"}),
-    "tolerations": {"type": "array", "items": KUBE_OBJECT},
+    "podAnnotations": map_of({"type": "string"}, LABEL_KEY),
+    "nodeSelector": NODE_SELECTOR,
+    "tolerations": TOLERATIONS,
 })
 
 GLOBAL = closed({
@@ -193,7 +240,11 @@ GLOBAL = closed({
         "timeoutSeconds": integer(1, 300),
         "resources": closed({"requests": RESOURCE_MAP, "limits": RESOURCE_MAP}),
     }),
-})
+}, allOf=[{
+    # Staging and live run pinned images whatever else the file says.
+    "if": {"properties": {"environment": {"enum": list(PINNED_ENVIRONMENTS)}}, "required": ["environment"]},
+    "then": {"properties": {"image": {"properties": {"requirePinned": {"const": True}}}}},
+}])
 
 DEFS = {"service": SERVICE, "global": GLOBAL}
 SERVICE_REF = {"$ref": "#/$defs/service"}
@@ -212,8 +263,8 @@ def stack_values(stack: str, services: list[Service]) -> dict:
         layers["gpuDefaults"] = SERVICE_REF
     properties = {
         "enabled": BOOL,
-        # Checked once, at the umbrella's top level, where a release engineer writes it.
-        "global": {"type": "object"},
+        # The same closed schema as the umbrella's: a stack chart rendered on its own reads it too.
+        "global": {"$ref": "#/$defs/global"},
         "catalogue": closed(dict(layers)),
         **layers,
         "quikapp-lib": {"type": "object"},

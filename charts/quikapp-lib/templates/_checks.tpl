@@ -19,7 +19,8 @@ What a schema cannot say about one merged service, as a list of messages naming 
 {{- $problems = append $problems (printf "%s.pdb.maxUnavailable: %d forbids every eviction" $key (int $svc.pdb.maxUnavailable)) -}}
 {{- end -}}
 {{- end -}}
-{{- if and $global.image.requirePinned (not $svc.image.digest) -}}
+{{- $pinned := or $global.image.requirePinned (has $global.environment (list "staging" "production" "live")) -}}
+{{- if and $pinned (not $svc.image.digest) -}}
 {{- $tag := include "quikapp.image.tag" . -}}
 {{- if or (not $tag) (eq $tag "latest") (hasSuffix "-latest" $tag) (has $tag $global.image.mutableTags) -}}
 {{- $where := ternary (printf "%s.image.tag" $key) "global.image.tag" (not (empty $svc.image.tag)) -}}
@@ -50,6 +51,15 @@ What a schema cannot say about one merged service, as a list of messages naming 
 {{- $problems = append $problems (printf "%s.ports.%s: port %s is already used by ports.%s" $key $name $number (get $seen $number)) -}}
 {{- end -}}
 {{- $_ := set $seen $number $name -}}
+{{- end -}}
+{{- $named := dict "probes.liveness.port" (dig "liveness" "port" "http" $svc.probes) "probes.readiness.port" (dig "readiness" "port" "http" $svc.probes) -}}
+{{- if $svc.metrics.enabled -}}
+{{- $_ := set $named "metrics.port" $svc.metrics.port -}}
+{{- end -}}
+{{- range $field, $name := $named -}}
+{{- if and (hasKey $svc.ports "http") (not (hasKey $svc.ports $name)) -}}
+{{- $problems = append $problems (printf "%s.%s: %q names no port of the service (ports: %s)" $key $field $name (keys $svc.ports | sortAlpha | join ", ")) -}}
+{{- end -}}
 {{- end -}}
 {{- range $name := list "http" -}}
 {{- if not (hasKey $svc.ports $name) -}}

@@ -38,7 +38,7 @@ spec:
       labels:
         {{- include "quikapp.labels.pod" . | nindent 8 }}
       annotations:
-        checksum/config: {{ toYaml $global.config | sha256sum | trunc 16 }}
+        checksum/config: {{ toYaml $global.config | sha256sum | trunc 16 | quote }}
         {{- if $svc.metrics.enabled }}
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ get $svc.ports $svc.metrics.port | toString | quote }}
@@ -48,11 +48,11 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ $global.serviceAccountName }}
+      serviceAccountName: {{ $global.serviceAccountName | quote }}
       automountServiceAccountToken: false
       securityContext:
         {{- toYaml $svc.podSecurityContext | nindent 8 }}
-      terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
+      terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds | int }}
       {{- with $svc.render.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
@@ -74,13 +74,13 @@ spec:
                 {{- toYaml $term | nindent 16 }}
           {{- end }}
       containers:
-        - name: {{ $svc.name }}
-          image: {{ include "quikapp.image" . }}
-          imagePullPolicy: {{ $svc.image.pullPolicy }}
+        - name: {{ $svc.name | quote }}
+          image: {{ include "quikapp.image" . | quote }}
+          imagePullPolicy: {{ $svc.image.pullPolicy | quote }}
           ports:
             {{- range $port := include "quikapp.ports.sorted" $svc | fromYamlArray }}
-            - name: {{ $port.name }}
-              containerPort: {{ $port.port }}
+            - name: {{ $port.name | quote }}
+              containerPort: {{ $port.port | int }}
               protocol: TCP
             {{- end }}
           {{- with include "quikapp.env" . | trim }}
@@ -101,12 +101,12 @@ spec:
             {{- toYaml $svc.securityContext | nindent 12 }}
           volumeMounts:
             {{- range $mount := $svc.render.volumeMounts }}
-            - name: {{ $mount.name }}
+            - name: {{ $mount.name | quote }}
               {{- toYaml (omit $mount "name") | nindent 14 }}
             {{- end }}
       volumes:
         {{- range $volume := $svc.render.volumes }}
-        - name: {{ $volume.name }}
+        - name: {{ $volume.name | quote }}
           {{- toYaml (omit $volume "name") | nindent 10 }}
         {{- end }}
 {{- end -}}
@@ -121,23 +121,23 @@ A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are r
 {{- $global := .ctx.Values.global -}}
 {{- range $name, $source := .svc.env }}
 {{- if not (and (kindIs "map" $source) $source.unset) }}
-- name: {{ $name }}
+- name: {{ $name | quote }}
   {{- if not (kindIs "map" $source) }}
   value: {{ $source | toString | quote }}
   {{- else if hasKey $source "secret" }}
   valueFrom:
     secretKeyRef:
-      name: {{ $source.name | default $global.secretName }}
-      key: {{ $source.secret }}
+      name: {{ $source.name | default $global.secretName | quote }}
+      key: {{ $source.secret | quote }}
   {{- else if hasKey $source "config" }}
   valueFrom:
     configMapKeyRef:
-      name: {{ $source.name | default $global.configMapName }}
-      key: {{ $source.config }}
+      name: {{ $source.name | default $global.configMapName | quote }}
+      key: {{ $source.config | quote }}
   {{- else if hasKey $source "field" }}
   valueFrom:
     fieldRef:
-      fieldPath: {{ $source.field }}
+      fieldPath: {{ $source.field | quote }}
   {{- else }}
   value: {{ $source.value | toString | quote }}
   {{- end }}
@@ -151,11 +151,11 @@ An httpGet probe on the service's http port.
 */}}
 {{- define "quikapp.probe" -}}
 httpGet:
-  path: {{ .probe.path }}
-  port: {{ get .svc.ports (.probe.port | default "http") }}
+  path: {{ .probe.path | quote }}
+  port: {{ get .svc.ports (.probe.port | default "http") | int }}
 {{- range $key := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold" }}
 {{- if hasKey $.probe $key }}
-{{ $key }}: {{ get $.probe $key }}
+{{ $key }}: {{ get $.probe $key | int }}
 {{- end }}
 {{- end }}
 {{- end -}}

@@ -13,26 +13,26 @@ spec:
   scaleTargetRef:
     apiVersion: apps/v1
     kind: Deployment
-    name: {{ $svc.name }}
-  minReplicas: {{ $svc.replicas }}
-  maxReplicas: {{ $scaling.maxReplicas }}
+    name: {{ $svc.name | quote }}
+  minReplicas: {{ $svc.replicas | int }}
+  maxReplicas: {{ $scaling.maxReplicas | int }}
   metrics:
     {{- range $resource := list "cpu" "memory" }}
     {{- $target := get $scaling (printf "%sUtilization" $resource) }}
     {{- if $target }}{{/* false turns a resource metric off */}}
     - type: Resource
       resource:
-        name: {{ $resource }}
+        name: {{ $resource | quote }}
         target:
           type: Utilization
-          averageUtilization: {{ $target }}
+          averageUtilization: {{ $target | int }}
     {{- end }}
     {{- end }}
     {{- range $metric, $average := $scaling.podsMetrics }}
     - type: Pods
       pods:
         metric:
-          name: {{ $metric }}
+          name: {{ $metric | quote }}
         target:
           type: AverageValue
           averageValue: {{ $average | toString | quote }}

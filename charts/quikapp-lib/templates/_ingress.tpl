@@ -16,26 +16,26 @@ metadata:
   {{- with $annotations }}
   annotations:
     {{- range $key, $value := . }}
-    {{ $key }}: {{ $value | toString | quote }}
+    {{ $key | quote }}: {{ $value | toString | quote }}
     {{- end }}
   {{- end }}
 spec:
-  ingressClassName: {{ $ingress.className }}
+  ingressClassName: {{ $ingress.className | quote }}
   {{- if $ingress.tlsSecret }}
   tls:
     - hosts:
-        - {{ $ingress.host }}
-      secretName: {{ $ingress.tlsSecret }}
+        - {{ $ingress.host | quote }}
+      secretName: {{ $ingress.tlsSecret | quote }}
   {{- end }}
   rules:
-    - host: {{ $ingress.host }}
+    - host: {{ $ingress.host | quote }}
       http:
         paths:
-          - path: {{ $ingress.path }}
-            pathType: {{ $ingress.pathType }}
+          - path: {{ $ingress.path | quote }}
+            pathType: {{ $ingress.pathType | quote }}
             backend:
               service:
-                name: {{ $svc.name }}
+                name: {{ $svc.name | quote }}
                 port:
-                  number: {{ $svc.ports.http }}
+                  number: {{ $svc.ports.http | int }}
 {{- end -}}

@@ -16,8 +16,8 @@ Usage: {{ include "quikapp.metadata" (dict "ctx" $ "svc" $svc "name" "auth-servi
 name, namespace and labels of a per-service object.
 */}}
 {{- define "quikapp.metadata" -}}
-name: {{ .name }}
-namespace: {{ include "quikapp.namespace" .ctx }}
+name: {{ .name | quote }}
+namespace: {{ include "quikapp.namespace" .ctx | quote }}
 labels:
   {{- include "quikapp.labels.standard" . | nindent 2 }}
 {{- end -}}
@@ -27,8 +27,8 @@ Usage: {{ include "quikapp.labels.selector" (dict "ctx" $ "svc" $svc) }}
 Selector labels: minimal and immutable. `app` is what the design's policies and budgets select on.
 */}}
 {{- define "quikapp.labels.selector" -}}
-app: {{ .svc.name }}
-app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app: {{ .svc.name | quote }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name | quote }}
 {{- end -}}
 
 {{/*
@@ -37,9 +37,9 @@ Pod labels: the selector plus tier and stack. No chart version here, so a chart 
 */}}
 {{- define "quikapp.labels.pod" -}}
 {{ include "quikapp.labels.selector" . }}
-tier: {{ .svc.tier }}
-stack: {{ .ctx.Chart.Name }}
-app.kubernetes.io/name: {{ .svc.name }}
+tier: {{ .svc.tier | quote }}
+stack: {{ .ctx.Chart.Name | quote }}
+app.kubernetes.io/name: {{ .svc.name | quote }}
 app.kubernetes.io/part-of: quikapp
 {{- end -}}
 
@@ -57,8 +57,8 @@ Usage: {{ include "quikapp.labels.chart" $ }}
 Labels every object carries, including the shared ones.
 */}}
 {{- define "quikapp.labels.chart" -}}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | quote }}
 {{- end -}}
 
 {{/*
@@ -66,7 +66,19 @@ Usage: {{ include "quikapp.labels.shared" $ }}
 Labels of the objects shared by every service (ConfigMap, ServiceAccount, policies, quota).
 */}}
 {{- define "quikapp.labels.shared" -}}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 app.kubernetes.io/part-of: quikapp
 {{ include "quikapp.labels.chart" . }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.intOrString" $svc.pdb.maxUnavailable }}
+An IntOrString field: a number as a number, anything else as a quoted string ("50%").
+*/}}
+{{- define "quikapp.intOrString" -}}
+{{- if kindIs "string" . -}}
+{{- . | quote -}}
+{{- else -}}
+{{- . | int -}}
+{{- end -}}
 {{- end -}}

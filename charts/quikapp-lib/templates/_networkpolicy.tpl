@@ -33,7 +33,7 @@ spec:
     - from:
         - namespaceSelector:
             matchLabels:
-              kubernetes.io/metadata.name: {{ $policy.monitoringNamespace }}
+              kubernetes.io/metadata.name: {{ $policy.monitoringNamespace | quote }}
       ports:
         {{- include "quikapp.networkpolicy.ports" (dict "svc" $svc "names" (list $svc.metrics.port)) | trim | nindent 8 }}
     {{- end }}
@@ -49,7 +49,7 @@ spec:
     - from:
         - namespaceSelector:
             matchLabels:
-              kubernetes.io/metadata.name: {{ $policy.ingressNamespace }}
+              kubernetes.io/metadata.name: {{ $policy.ingressNamespace | quote }}
       ports:
         {{- include "quikapp.networkpolicy.ports" (dict "svc" $svc "names" (list "http")) | trim | nindent 8 }}
     {{- end }}
@@ -69,7 +69,7 @@ NetworkPolicy ports for the named container ports (all when names is empty).
 {{- range $port := include "quikapp.ports.sorted" .svc | fromYamlArray }}
 {{- if or (empty $.names) (has $port.name $.names) }}
 - protocol: TCP
-  port: {{ $port.port }}
+  port: {{ $port.port | int }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -86,7 +86,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: default-deny-ingress
-  namespace: {{ include "quikapp.namespace" . }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -98,7 +98,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: allow-backend-to-database
-  namespace: {{ include "quikapp.namespace" . }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -111,18 +111,18 @@ spec:
     - to:
         - namespaceSelector:
             matchLabels:
-              kubernetes.io/metadata.name: {{ $policy.databaseNamespace }}
+              kubernetes.io/metadata.name: {{ $policy.databaseNamespace | quote }}
       ports:
         {{- range $port := $policy.databasePorts }}
         - protocol: TCP
-          port: {{ $port }}
+          port: {{ $port | int }}
         {{- end }}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: allow-backend-essential-egress
-  namespace: {{ include "quikapp.namespace" . }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -136,7 +136,7 @@ spec:
     - to:
         - namespaceSelector:
             matchLabels:
-              kubernetes.io/metadata.name: {{ $policy.dnsNamespace }}
+              kubernetes.io/metadata.name: {{ $policy.dnsNamespace | quote }}
           podSelector:
             matchLabels:
               k8s-app: kube-dns
@@ -152,14 +152,14 @@ spec:
     - ports:
         {{- range $name, $port := $policy.externalEgressPorts }}
         - protocol: TCP
-          port: {{ $port }}
+          port: {{ $port | int }}
         {{- end }}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: allow-ingress-to-gateway
-  namespace: {{ include "quikapp.namespace" . }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -172,8 +172,8 @@ spec:
     - from:
         - namespaceSelector:
             matchLabels:
-              kubernetes.io/metadata.name: {{ $policy.ingressNamespace }}
+              kubernetes.io/metadata.name: {{ $policy.ingressNamespace | quote }}
       ports:
         - protocol: TCP
-          port: {{ $policy.gatewayPort }}
+          port: {{ $policy.gatewayPort | int }}
 {{- end -}}

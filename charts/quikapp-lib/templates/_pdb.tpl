@@ -10,9 +10,9 @@ metadata:
   {{- include "quikapp.metadata" (dict "ctx" .ctx "svc" $svc "name" (printf "%s-pdb" $svc.name)) | nindent 2 }}
 spec:
   {{- if $svc.pdb.minAvailable }}
-  minAvailable: {{ $svc.pdb.minAvailable }}
+  minAvailable: {{ include "quikapp.intOrString" $svc.pdb.minAvailable }}
   {{- else }}
-  maxUnavailable: {{ $svc.pdb.maxUnavailable }}
+  maxUnavailable: {{ include "quikapp.intOrString" $svc.pdb.maxUnavailable }}
   {{- end }}
   selector:
     matchLabels:

@@ -15,11 +15,11 @@ spec:
   accessModes:
     {{- toYaml $storage.accessModes | nindent 4 }}
   {{- with $storage.storageClassName }}
-  storageClassName: {{ . }}
+  storageClassName: {{ . | quote }}
   {{- end }}
   resources:
     requests:
-      storage: {{ $storage.size }}
+      storage: {{ $storage.size | toString | quote }}
 {{- end -}}
 
 {{/*

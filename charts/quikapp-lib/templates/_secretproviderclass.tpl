@@ -19,8 +19,8 @@ allow no underscore: DB_HOST is the vault's db-host). Names and IDs only, never 
 apiVersion: secrets-store.csi.x-k8s.io/v1
 kind: SecretProviderClass
 metadata:
-  name: {{ $vault.className }}
-  namespace: {{ include "quikapp.namespace" . }}
+  name: {{ $vault.className | quote }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 spec:
@@ -38,16 +38,16 @@ spec:
       array:
       {{- range $key := $keys }}
         - |
-          objectName: {{ $key | lower | replace "_" "-" }}
+          objectName: {{ $key | lower | replace "_" "-" | quote }}
           objectType: secret
-          objectAlias: {{ $key }}
+          objectAlias: {{ $key | quote }}
       {{- end }}
   secretObjects:
-    - secretName: {{ $global.secretName }}
+    - secretName: {{ $global.secretName | quote }}
       type: Opaque
       data:
         {{- range $key := $keys }}
-        - objectName: {{ $key }}
-          key: {{ $key }}
+        - objectName: {{ $key | quote }}
+          key: {{ $key | quote }}
         {{- end }}
 {{- end -}}

@@ -43,9 +43,9 @@ Service ports for the named container ports (all of them when names is empty), o
 {{- define "quikapp.service.ports" -}}
 {{- range $port := include "quikapp.ports.sorted" .svc | fromYamlArray }}
 {{- if or (empty $.names) (has $port.name $.names) }}
-- name: {{ $port.name }}
-  port: {{ $port.port }}
-  targetPort: {{ $port.port }}
+- name: {{ $port.name | quote }}
+  port: {{ $port.port | int }}
+  targetPort: {{ $port.port | int }}
   protocol: TCP
 {{- end }}
 {{- end }}

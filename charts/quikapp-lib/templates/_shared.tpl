@@ -8,21 +8,21 @@ and the namespace-wide NetworkPolicies. The umbrella chart's only template besid
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: {{ $global.configMapName }}
-  namespace: {{ include "quikapp.namespace" . }}
+  name: {{ $global.configMapName | quote }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 data:
   ENVIRONMENT: {{ $global.environment | quote }}
   {{- range $key, $value := $global.config }}
-  {{ $key }}: {{ $value | toString | quote }}
+  {{ $key | quote }}: {{ $value | toString | quote }}
   {{- end }}
 ---
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ $global.serviceAccountName }}
-  namespace: {{ include "quikapp.namespace" . }}
+  name: {{ $global.serviceAccountName | quote }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     {{- include "quikapp.labels.shared" . | nindent 4 }}
 automountServiceAccountToken: false
@@ -32,13 +32,13 @@ apiVersion: v1
 kind: ResourceQuota
 metadata:
   name: quikapp-quota
-  namespace: {{ include "quikapp.namespace" $ }}
+  namespace: {{ include "quikapp.namespace" $ | quote }}
   labels:
     {{- include "quikapp.labels.shared" $ | nindent 4 }}
 spec:
   hard:
     {{- range $key, $value := . }}
-    {{ $key }}: {{ $value | toString | quote }}
+    {{ $key | quote }}: {{ $value | toString | quote }}
     {{- end }}
 {{- end }}
 {{- if $global.keyVault.create }}

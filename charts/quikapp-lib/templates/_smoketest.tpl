@@ -14,7 +14,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: quikapp-smoke-test
-  namespace: {{ include "quikapp.namespace" . }}
+  namespace: {{ include "quikapp.namespace" . | quote }}
   labels:
     quikapp.dev/smoke-test: "true"
     {{- include "quikapp.labels.shared" . | nindent 4 }}
@@ -32,15 +32,25 @@ spec:
       type: RuntimeDefault
   containers:
     - name: smoke-test
-      image: {{ $test.image }}
-      command: ["/bin/sh", "-c"]
-      args:
+      image: {{ $test.image | quote }}
+      # The script is fixed text; the timeout and the URLs reach it as arguments ($0 is the name),
+      # so no value is ever read by the shell as code.
+      command:
+        - /bin/sh
+        - -c
         - |
+          timeout="$1"; shift
           failed=0
-          for url in {{ join " " $targets }}; do
-            if wget -q -T {{ $test.timeoutSeconds }} -O /dev/null "$url"; then echo "ok   $url"; else echo "FAIL $url"; failed=1; fi
+          for url in "$@"; do
+            if wget -q -T "$timeout" -O /dev/null -- "$url"; then echo "ok   $url"; else echo "FAIL $url"; failed=1; fi
           done
           exit $failed
+        - smoke-test
+      args:
+        - {{ $test.timeoutSeconds | int | toString | quote }}
+        {{- range $url := $targets }}
+        - {{ $url | quote }}
+        {{- end }}
       resources:
         {{- toYaml $test.resources | nindent 8 }}
       securityContext:
