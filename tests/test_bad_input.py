@@ -2,27 +2,30 @@
 (tests/bad_input/tables), each with the message it must produce on its first line (`# expect: ...`,
 `<!-- expect: ... -->`).
 
-Each runs through the real command in a workspace that holds the repository's charts and tools and
-only the broken file: it must exit non-zero, print exactly one line naming the file and the key or
-row (no traceback), and leave no file written or half-written.
+Each runs through the command in a workspace that holds the repository's charts and tools and only
+the broken file: it must exit 2, print exactly one line naming the file and the key or row (no
+traceback), and leave no file written or half-written. The corpus runs in this process (click's
+runner, the same entry point); a few cases of each kind run again as a process of their own, for the
+exit status and output a shell sees.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from quikapp_charts import paths
+from support import Run, cli, cli_process, make_workspace, snapshot_tree
 
 CORPUS = Path(__file__).parent / "bad_input"
 VALUES_CASES = sorted((CORPUS / "values").glob("*.yaml"))
 TABLE_CASES = sorted((CORPUS / "tables").glob("*.md"))
+# Run as processes too: a YAML error, a schema error, a template check, and two tables.
+IN_A_PROCESS = {"duplicate-key", "global-unknown-key", "two-template-problems"}
+IN_A_PROCESS |= {TABLE_CASES[0].stem, TABLE_CASES[-1].stem}
 
 
 def expected(case: Path) -> str:
@@ -31,63 +34,34 @@ def expected(case: Path) -> str:
     return match[1]
 
 
-def snapshot_tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts}
-
-
-def run(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quikapp_charts", *args], capture_output=True, text=True,
-                          env={**os.environ, "QUIKAPP_CHARTS_ROOT": str(root)}, timeout=120)
-
-
 def values_workspace(tmp: Path, case: Path) -> Path:
-    root = tmp / case.stem
-    (root / "values").mkdir(parents=True)
-    os.symlink(paths.CHARTS, root / "charts")
-    os.symlink(paths.ROOT / "tools", root / "tools")
+    root = make_workspace(tmp / case.stem, values=False)
     shutil.copy(case, root / "values" / case.name)
     return root
 
 
 def table_workspace(tmp: Path, case: Path) -> Path:
-    root = tmp / case.stem
-    shutil.copytree(paths.CHARTS, root / "charts", symlinks=True)
-    os.symlink(paths.ROOT / "tools", root / "tools")
+    root = make_workspace(tmp / case.stem, values=False)
     shutil.copy(case, root / "charts" / "services.md")
     return root
 
 
-@pytest.fixture(scope="module")
-def values_results(tmp_path_factory):
-    """Every values case rendered (`render ENV --out DIR`), two at a time."""
-    tmp = tmp_path_factory.mktemp("values-corpus")
-
-    def attempt(case: Path):
-        root = values_workspace(tmp, case)
-        out = root / "out"
-        out.mkdir()
-        before = snapshot_tree(root / "values")
-        result = run(root, "render", case.stem, "--out", str(out))
-        return result, list(out.iterdir()), before == snapshot_tree(root / "values")
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(VALUES_CASES, pool.map(attempt, VALUES_CASES)))
+def render_case(tmp: Path, case: Path, run) -> tuple[Run, list[Path], bool]:
+    """(the run, files written to --out, whether values/ is untouched)."""
+    root = values_workspace(tmp, case)
+    out = root / "out"
+    out.mkdir()
+    before = snapshot_tree(root / "values")
+    result = run("render", case.stem, "--out", str(out), root=root)
+    return result, list(out.iterdir()), before == snapshot_tree(root / "values")
 
 
-@pytest.fixture(scope="module")
-def table_results(tmp_path_factory):
-    """Every table case through `generate` (which would write the charts)."""
-    tmp = tmp_path_factory.mktemp("table-corpus")
-
-    def attempt(case: Path):
-        root = table_workspace(tmp, case)
-        before = snapshot_tree(root / "charts")
-        result = run(root, "generate")
-        return result, before == snapshot_tree(root / "charts")
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(TABLE_CASES, pool.map(attempt, TABLE_CASES)))
+def generate_case(tmp: Path, case: Path, run) -> tuple[Run, bool]:
+    """(the run, whether charts/ is untouched)."""
+    root = table_workspace(tmp, case)
+    before = snapshot_tree(root / "charts")
+    result = run("generate", root=root)
+    return result, before == snapshot_tree(root / "charts")
 
 
 def test_corpus_size():
@@ -95,8 +69,8 @@ def test_corpus_size():
     assert len(TABLE_CASES) >= 20
 
 
-def assert_one_clear_line(result: subprocess.CompletedProcess, prefix: str, expect: str):
-    assert result.returncode == 2, result.stdout + result.stderr
+def assert_one_clear_line(result: Run, prefix: str, expect: str):
+    assert result.code == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -106,19 +80,33 @@ def assert_one_clear_line(result: subprocess.CompletedProcess, prefix: str, expe
 
 
 @pytest.mark.parametrize("case", VALUES_CASES, ids=lambda p: p.stem)
-def test_broken_values_file(values_results, case):
-    result, written, values_untouched = values_results[case]
+def test_broken_values_file(tmp_path, case):
+    result, written, values_untouched = render_case(tmp_path, case, cli)
     assert_one_clear_line(result, f"values/{case.name}", expected(case))
     assert written == []
     assert values_untouched
 
 
 @pytest.mark.parametrize("case", TABLE_CASES, ids=lambda p: p.stem)
-def test_broken_service_table(table_results, case):
-    result, charts_untouched = table_results[case]
+def test_broken_service_table(tmp_path, case):
+    result, charts_untouched = generate_case(tmp_path, case, cli)
     assert_one_clear_line(result, "charts/services.md:", expected(case))
     assert re.match(r"^error: charts/services\.md:\d+:\d+: ", result.stderr)
     assert charts_untouched
+
+
+@pytest.mark.parametrize("case", [c for c in VALUES_CASES + TABLE_CASES if c.stem in IN_A_PROCESS],
+                         ids=lambda p: p.stem)
+def test_a_process_of_its_own_exits_2_with_one_line(tmp_path, case):
+    if case.suffix == ".yaml":
+        result, written, untouched = render_case(tmp_path, case, cli_process)
+        assert written == []
+        prefix = f"values/{case.name}"
+    else:
+        result, untouched = generate_case(tmp_path, case, cli_process)
+        prefix = "charts/services.md:"
+    assert_one_clear_line(result, prefix, expected(case))
+    assert result.stdout == "" and untouched
 
 
 def test_a_typo_fails_plain_helm_template_naming_the_key(tmp_path):

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from test_cli_support import add_to_values, assert_one_line_error, copy_repo, run
+from support import add_to_values, assert_one_line_error, cli, make_workspace
 
 GPU = "nvidia.com/gpu"
 GI = 2**30
@@ -69,7 +69,7 @@ def as_counted(figures: dict) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def live_report():
-    result = run("capacity", "live", "--at", "50", "-o", "json")
+    result = cli("capacity", "live", "--at", "50", "-o", "json")
     assert result.code in (0, 1), result.stderr
     return result.json
 
@@ -100,7 +100,7 @@ def test_live_fits_at_peak_in_its_quota_and_the_production_pool(rendered):
     services take at most the production pool's 32 GPUs."""
     peak = hand_count(rendered["live"], "max", surge=True)["total"]
     assert peak["gpus"] <= 8 * 4
-    result = run("capacity", "live", "--at", "max", "--pool", "cpu=40x16c64g,gpu=8x4gpu")
+    result = cli("capacity", "live", "--at", "max", "--pool", "cpu=40x16c64g,gpu=8x4gpu")
     assert result.code == 0, result.stderr
     assert "live fits at max with a rolling-update surge." in result.stdout
     assert "Every HPA ceiling is within the quota, all at once." in result.stdout
@@ -120,7 +120,7 @@ def test_quota_rows_are_the_rendered_quota(live_report, rendered):
 
 @pytest.fixture
 def scratch(tmp_path):
-    return copy_repo(tmp_path / "repo")
+    return make_workspace(tmp_path / "repo")
 
 
 def quota(scratch, **hard):
@@ -133,7 +133,7 @@ def quota(scratch, **hard):
 
 def test_fits_when_the_quota_admits_the_peak_with_its_surge(scratch):
     quota(scratch)
-    result = run("capacity", "live", "--at", "max", root=scratch)
+    result = cli("capacity", "live", "--at", "max", root=scratch)
     assert result.code == 0, result.stderr
     assert "live fits at max with a rolling-update surge." in result.stdout
     assert "Every HPA ceiling is within the quota" in result.stdout
@@ -141,7 +141,7 @@ def test_fits_when_the_quota_admits_the_peak_with_its_surge(scratch):
 
 def test_gpu_quota_below_the_gpu_ceilings(scratch, rendered):
     quota(scratch, **{"requests__nvidia__com/gpu": "21"})
-    result = run("capacity", "live", "--at", "max", "-o", "json", root=scratch)
+    result = cli("capacity", "live", "--at", "max", "-o", "json", root=scratch)
     gpus = hand_count(rendered["live"], "max", surge=False)["total"]["gpus"]
     assert gpus > 21
     line = assert_one_line_error(result, 1, "live does not fit at max", f"requests.nvidia.com/gpu {gpus} > 21")
@@ -153,12 +153,12 @@ def test_gpu_quota_below_the_gpu_ceilings(scratch, rendered):
     # 7 GPUs at the floor leave 14: each GPU service alone still reaches its ceiling.
     assert all(u["together"] == [f"requests.{GPU}"] and u["alone"] == u["ceiling"]
                for u in unreachable.values())
-    assert run("capacity", "live", "--at", "floor", root=scratch).code == 0
+    assert cli("capacity", "live", "--at", "floor", root=scratch).code == 0
 
 
 def test_a_service_alone_short_of_its_ceiling(scratch, rendered):
     quota(scratch, **{"requests__nvidia__com/gpu": "12"})
-    result = run("capacity", "live", "-o", "json", root=scratch)
+    result = cli("capacity", "live", "-o", "json", root=scratch)
     assert result.code == 1
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h["spec"]
             for h in rendered["live"].all if h["kind"] == "HorizontalPodAutoscaler"}
@@ -172,15 +172,15 @@ def test_surge_alone_can_break_the_fit(scratch, rendered):
     peak = hand_count(rendered["live"], "max", surge=False)["total"]["pods"]
     rolling = hand_count(rendered["live"], "max", surge=True)["total"]["pods"]
     quota(scratch, pods=str(peak))  # max fits; its 25% surge does not
-    result = run("capacity", "live", "--at", "max", root=scratch)
+    result = cli("capacity", "live", "--at", "max", root=scratch)
     assert_one_line_error(result, 1, "during a rolling update", f"pods {rolling} > {peak}")
 
 
 def test_pool_arithmetic(scratch, rendered):
     quota(scratch)
     gpus = hand_count(rendered["live"], "max", surge=True)["total"]["gpus"]
-    assert run("capacity", "live", "--pool", "cpu=40x16c64g,gpu=11x4gpu", root=scratch).code == 0
-    result = run("capacity", "live", "--pool", "cpu=20x16c64g,gpu=2x4gpu", root=scratch)
+    assert cli("capacity", "live", "--pool", "cpu=40x16c64g,gpu=11x4gpu", root=scratch).code == 0
+    result = cli("capacity", "live", "--pool", "cpu=20x16c64g,gpu=2x4gpu", root=scratch)
     line = assert_one_line_error(result, 1, "pool:", "elixir-realtime needs 38 CPU nodes",
                                  f"GPU pods request {gpus} nvidia.com/gpu, the GPU nodes have 8")
     assert "does not fit at max" in line
@@ -195,15 +195,15 @@ def test_pool_arithmetic(scratch, rendered):
     (["--pool", "cpu=4x8c,cpu=2x8c"], ["--pool", "'cpu' is named twice"]),
 ])
 def test_bad_options_are_one_line(args, mentions):
-    assert_one_line_error(run("capacity", "live", *args), 2, *mentions)
+    assert_one_line_error(cli("capacity", "live", *args), 2, *mentions)
 
 
 def test_unknown_environment_is_one_line():
-    assert_one_line_error(run("capacity", "prod"), 2, "values/prod.yaml", "no such environment")
+    assert_one_line_error(cli("capacity", "prod"), 2, "values/prod.yaml", "no such environment")
 
 
 def test_text_shows_stacks_quota_and_reason():
-    result = run("capacity", "live", "--at", "floor")
+    result = cli("capacity", "live", "--at", "floor")
     assert result.code == 0, result.stderr
     for text in ("requests by stack, floor / max", "spring-boot", "python", "+ surge",
                  "ResourceQuota quikapp-quota", "requests.nvidia.com/gpu",

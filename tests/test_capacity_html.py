@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from test_cli_support import run
+from support import cli
 
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                  "--allow-file-access-from-files"]
@@ -24,7 +24,7 @@ def browser() -> str:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     out = tmp_path_factory.mktemp("html") / "live.html"
-    result = run("capacity", "live", "--at", "floor", "-o", "html", "--out", str(out))
+    result = cli("capacity", "live", "--at", "floor", "-o", "html", "--out", str(out))
     assert result.code == 0, result.stderr
     assert result.stdout == ""
     return out
@@ -55,6 +55,6 @@ def test_a_browser_renders_the_page(page, tmp_path):
 
 
 def test_html_goes_to_stdout_without_out():
-    result = run("capacity", "live", "--at", "floor", "-o", "html")
+    result = cli("capacity", "live", "--at", "floor", "-o", "html")
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")

@@ -7,12 +7,12 @@ import subprocess
 import pytest
 
 from quikapp_charts import diff, paths
-from test_cli_support import add_to_values, assert_one_line_error, link_cache, run
+from support import add_to_values, assert_one_line_error, cli, link_cache
 
 
 @pytest.fixture(scope="module")
 def dev_live():
-    result = run("diff", "dev", "live", "-o", "json")
+    result = cli("diff", "dev", "live", "-o", "json")
     assert result.code == 0, result.stderr
     return result.json
 
@@ -57,7 +57,7 @@ def test_objects_are_sorted_by_kind_and_name(dev_live):
 
 
 def test_dev_to_live_text_is_grouped_and_stable():
-    first = run("diff", "dev", "live")
+    first = cli("diff", "dev", "live")
     assert first.code == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == "dev -> live"
@@ -67,20 +67,20 @@ def test_dev_to_live_text_is_grouped_and_stable():
     assert "+ PodDisruptionBudget/auth-service-pdb (added)" in lines
     kinds = [line.split(" (")[0] for line in lines if line and line[0].isupper() and " (" in line]
     assert kinds == sorted(kinds) and "HorizontalPodAutoscaler" in kinds
-    assert run("diff", "dev", "live").stdout == first.stdout
-    brief = run("diff", "dev", "live", "--brief").stdout.splitlines()
+    assert cli("diff", "dev", "live").stdout == first.stdout
+    brief = cli("diff", "dev", "live", "--brief").stdout.splitlines()
     assert "~ HorizontalPodAutoscaler/auth-service-hpa" in brief
     assert not any(line.startswith("  ") for line in brief)
 
 
 def test_an_environment_against_itself():
-    result = run("diff", "qa", "qa", "--exit-code")
+    result = cli("diff", "qa", "qa", "--exit-code")
     assert result.code == 0, result.stderr
     assert "no differences" in result.stdout
 
 
 def test_exit_code_flag_reports_differences():
-    result = run("diff", "uat1", "uat2", "--exit-code", "--brief")
+    result = cli("diff", "uat1", "uat2", "--exit-code", "--brief")
     assert result.code == 1
     assert result.stderr.startswith("error: ") and "changed" in result.stderr
 
@@ -95,7 +95,7 @@ def clone(tmp_path_factory):
 
 
 def test_since_head_on_a_clean_tree_shows_nothing(clone, tmp_path):
-    result = run("diff", "dev", "--since", "HEAD", "--exit-code", "-o", "json", root=clone, tmpdir=tmp_path)
+    result = cli("diff", "dev", "--since", "HEAD", "--exit-code", "-o", "json", root=clone, tmpdir=tmp_path)
     assert result.code == 0, result.stderr
     assert result.json["objects"] == []
     assert result.json["from"]["ref"] == "HEAD" and result.json["summary"]["unchanged"] > 100
@@ -107,7 +107,7 @@ def test_since_shows_a_change_of_the_working_tree(clone, tmp_path):
     before = values.read_text()
     try:
         add_to_values(values, {"global": {"config": {"LOG_LEVEL": "error"}}})
-        result = run("diff", "uat3", "--since", "HEAD", root=clone, tmpdir=tmp_path)
+        result = cli("diff", "uat3", "--since", "HEAD", root=clone, tmpdir=tmp_path)
     finally:
         values.write_text(before)
     assert result.code == 0, result.stderr
@@ -119,11 +119,11 @@ def test_since_shows_a_change_of_the_working_tree(clone, tmp_path):
 
 
 def test_bad_input_is_one_line_exit_2(clone):
-    assert_one_line_error(run("diff", "dev", "--since", "no-such-ref", root=clone), 2, "no-such-ref")
-    assert_one_line_error(run("diff", "nope", "--since", "HEAD", root=clone), 2, "values/nope.yaml")
-    assert_one_line_error(run("diff", "dev", "nope"), 2, "values/nope.yaml")
-    assert_one_line_error(run("diff", "dev"), 2, "--since")
-    assert_one_line_error(run("diff", "dev", "live", "--since", "HEAD"), 2, "--since")
+    assert_one_line_error(cli("diff", "dev", "--since", "no-such-ref", root=clone), 2, "no-such-ref")
+    assert_one_line_error(cli("diff", "nope", "--since", "HEAD", root=clone), 2, "values/nope.yaml")
+    assert_one_line_error(cli("diff", "dev", "nope"), 2, "values/nope.yaml")
+    assert_one_line_error(cli("diff", "dev"), 2, "--since")
+    assert_one_line_error(cli("diff", "dev", "live", "--since", "HEAD"), 2, "--since")
 
 
 def test_compare_matches_named_lists_by_name_and_reports_order():

@@ -7,13 +7,13 @@ import pytest
 from quikapp_charts import inventory, paths
 from quikapp_charts.errors import UserError
 from quikapp_charts.rendering import load_objects
-from test_cli_support import assert_one_line_error, gpu_deployments, run
+from support import assert_one_line_error, cli, gpu_deployments
 
 
 @pytest.fixture(scope="module")
 def listed():
     """`list --output json` of local (the default) and live, once for the module."""
-    results = {"local": run("list", "-o", "json"), "live": run("list", "live", "-o", "json")}
+    results = {"local": cli("list", "-o", "json"), "live": cli("list", "live", "-o", "json")}
     for result in results.values():
         assert result.code == 0, result.stderr
     return {env: result.json for env, result in results.items()}
@@ -57,7 +57,7 @@ def test_live_figures_come_from_the_rendered_objects(listed, rendered, services)
 
 
 def test_text_has_a_table_per_stack_and_a_summary():
-    result = run("list", "dev")
+    result = cli("list", "dev")
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     titles = [line.split(" (")[0] for line in lines if line.rstrip().endswith("services)")]
@@ -68,7 +68,7 @@ def test_text_has_a_table_per_stack_and_a_summary():
 
 
 def test_unknown_environment_exits_2():
-    assert_one_line_error(run("list", "prod"), 2, "values/prod.yaml", "prod")
+    assert_one_line_error(cli("list", "prod"), 2, "values/prod.yaml", "prod")
 
 
 def test_inventory_reads_objects_without_a_spec():

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from test_cli_support import add_to_values, assert_one_line_error, copy_repo, run
+from support import add_to_values, assert_one_line_error, cli, make_workspace
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    return copy_repo(tmp_path_factory.mktemp("new-env") / "repo")
+    return make_workspace(tmp_path_factory.mktemp("new-env") / "repo")
 
 
 @pytest.fixture(scope="module")
 def perf(repo):
     """new-env perf --from dev, once for the module."""
-    result = run("new-env", "perf", "--from", "dev", "-o", "json", root=repo)
+    result = cli("new-env", "perf", "--from", "dev", "-o", "json", root=repo)
     assert result.code == 0, result.stderr
     return result
 
@@ -50,11 +50,11 @@ def test_comments_and_everything_else_are_kept(perf, repo):
 
 
 def test_the_new_environment_validates_and_differs_only_where_it_should(perf, repo):
-    result = run("validate", "perf", "-o", "json", root=repo)
+    result = cli("validate", "perf", "-o", "json", root=repo)
     assert result.code == 0, result.stderr
     (entry,) = result.json["environments"]
     assert entry["namespace"] == "quikapp-perf" and entry["result"] == "ok"
-    diff = run("diff", "dev", "perf", "-o", "json", root=repo).json
+    diff = cli("diff", "dev", "perf", "-o", "json", root=repo).json
     assert diff["to"]["namespace"] == "quikapp-perf"
     assert {o["status"] for o in diff["objects"]} == {"changed"}
     for obj in diff["objects"]:
@@ -63,7 +63,7 @@ def test_the_new_environment_validates_and_differs_only_where_it_should(perf, re
 
 
 def test_from_live_puts_the_name_into_hosts_without_one(repo):
-    result = run("new-env", "canary", "--from", "live", "-o", "json", root=repo)
+    result = cli("new-env", "canary", "--from", "live", "-o", "json", root=repo)
     assert result.code == 0, result.stderr
     values = yaml.safe_load((repo / "values" / "canary.yaml").read_text())
     assert values["global"]["environment"] == "canary"
@@ -73,29 +73,29 @@ def test_from_live_puts_the_name_into_hosts_without_one(repo):
 
 def test_refuses_an_existing_environment(perf, repo):
     before = (repo / "values" / "qa.yaml").read_text()
-    assert_one_line_error(run("new-env", "qa", "--from", "dev", root=repo), 2, "values/qa.yaml", "exists")
+    assert_one_line_error(cli("new-env", "qa", "--from", "dev", root=repo), 2, "values/qa.yaml", "exists")
     assert (repo / "values" / "qa.yaml").read_text() == before
-    assert_one_line_error(run("new-env", "perf", "--from", "dev", root=repo), 2, "values/perf.yaml", "exists")
+    assert_one_line_error(cli("new-env", "perf", "--from", "dev", root=repo), 2, "values/perf.yaml", "exists")
 
 
 @pytest.mark.parametrize("name", ["Perf", "perf_1", "-perf", "perf-", "a" * 56, "perf.eu"])
 def test_refuses_a_bad_name(repo, name):
-    result = run("new-env", "--from", "dev", "--", name, root=repo)
+    result = cli("new-env", "--from", "dev", "--", name, root=repo)
     assert_one_line_error(result, 2, f"'{name}'", "DNS label")
     assert not (repo / "values" / f"{name}.yaml").exists()
 
 
 def test_bad_source_is_one_line(repo):
-    assert_one_line_error(run("new-env", "perf2", "--from", "nope", root=repo), 2, "values/nope.yaml")
-    assert_one_line_error(run("new-env", "perf2", root=repo), 2, "--from")
+    assert_one_line_error(cli("new-env", "perf2", "--from", "nope", root=repo), 2, "values/nope.yaml")
+    assert_one_line_error(cli("new-env", "perf2", root=repo), 2, "--from")
     assert not (repo / "values" / "perf2.yaml").exists()
 
 
 def test_a_copy_that_does_not_validate_is_not_written(tmp_path):
-    root = copy_repo(tmp_path / "repo")
+    root = make_workspace(tmp_path / "repo")
     add_to_values(root / "values" / "uat2.yaml",
                   {"python": {"services": {"moderation-service": {"tolerations": [{"keyy": "x"}]}}}})
-    result = run("new-env", "perf", "--from", "uat2", root=root)
+    result = cli("new-env", "perf", "--from", "uat2", root=root)
     assert_one_line_error(result, 1, "values/perf.yaml: python.services.moderation-service.tolerations.0",
                           "not written")
     assert not (root / "values" / "perf.yaml").exists()

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import yaml
 
-from test_cli_support import add_to_values, assert_one_line_error, copy_repo, run
+from support import add_to_values, assert_one_line_error, cli, make_workspace
 
 
 def test_stdout_is_exactly_the_argo_cd_render(rendered):
-    result = run("render", "dev")
+    result = cli("render", "dev")
     assert result.code == 0, result.stderr
     assert result.stdout == rendered["dev"].text
 
 
 def test_out_writes_one_file_and_no_temporary_files(tmp_path, rendered):
-    result = run("render", "live", "--out", str(tmp_path / "out"))
+    result = cli("render", "live", "--out", str(tmp_path / "out"))
     assert result.code == 0, result.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["live.yaml"]
     assert (tmp_path / "out" / "live.yaml").read_text() == rendered["live"].text
@@ -22,7 +22,7 @@ def test_out_writes_one_file_and_no_temporary_files(tmp_path, rendered):
 
 def test_split_writes_one_file_per_object(tmp_path, rendered):
     out = tmp_path / "split"
-    result = run("render", "staging", "--out", str(out), "--split", "--output", "json")
+    result = cli("render", "staging", "--out", str(out), "--split", "--output", "json")
     assert result.code == 0, result.stderr
     expected = rendered["staging"].all
     files = sorted(out.iterdir())
@@ -41,7 +41,7 @@ def test_split_writes_one_file_per_object(tmp_path, rendered):
 
 
 def test_json_is_the_parsed_objects(rendered):
-    result = run("render", "local", "-o", "json")
+    result = cli("render", "local", "-o", "json")
     assert result.code == 0, result.stderr
     assert result.json["namespace"] == "quikapp-local"
     assert result.json["objects"] == rendered["local"].all
@@ -50,26 +50,26 @@ def test_json_is_the_parsed_objects(rendered):
 def test_skip_tests_leaves_out_the_helm_test_pod(rendered):
     with_tests = [o for o in rendered["qa"].all if "helm.sh/hook" in o["metadata"].get("annotations", {})]
     assert with_tests, "the umbrella renders a helm test hook"
-    objects = run("render", "qa", "--skip-tests", "-o", "json").json["objects"]
+    objects = cli("render", "qa", "--skip-tests", "-o", "json").json["objects"]
     assert len(objects) == len(rendered["qa"].all) - len(with_tests)
     assert not [o for o in objects if "helm.sh/hook" in o["metadata"].get("annotations", {})]
 
 
 def test_unknown_environment_is_one_line_and_writes_nothing(tmp_path):
-    result = run("render", "nope", "--out", str(tmp_path / "out"), "--split")
+    result = cli("render", "nope", "--out", str(tmp_path / "out"), "--split")
     assert_one_line_error(result, 2, "values/nope.yaml", "nope")
     assert not (tmp_path / "out").exists()
 
 
 def test_a_refused_render_writes_nothing(tmp_path):
-    root = copy_repo(tmp_path / "repo")
+    root = make_workspace(tmp_path / "repo")
     add_to_values(root / "values" / "qa.yaml", {"global": {"replicaOveride": 1}})
     out = tmp_path / "out"
     out.mkdir()
-    result = run("render", "qa", "--out", str(out), "--split", root=root)
+    result = cli("render", "qa", "--out", str(out), "--split", root=root)
     assert_one_line_error(result, 2, "values/qa.yaml", "replicaOveride")
     assert list(out.iterdir()) == []
 
 
 def test_split_needs_out():
-    assert_one_line_error(run("render", "dev", "--split"), 2, "--split", "--out")
+    assert_one_line_error(cli("render", "dev", "--split"), 2, "--split", "--out")

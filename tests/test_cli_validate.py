@@ -6,15 +6,14 @@ from collections import Counter
 
 import pytest
 
-from support import ENVIRONMENTS
-from test_cli_support import (add_to_values, assert_one_line_error, copy_repo, gpu_deployments,
-                              replica_floor, run)
+from support import (ENVIRONMENTS, add_to_values, assert_one_line_error, cli, cli_process, floors, gpu_deployments,
+                     make_workspace)
 
 
 @pytest.fixture(scope="module")
 def every_env():
     """One `validate --all --output json` for the module (it is the slow command)."""
-    return run("validate", "--all", "--output", "json")
+    return cli("validate", "--all", "--output", "json")
 
 
 def test_all_environments_are_valid(every_env):
@@ -40,7 +39,7 @@ def test_the_table_figures_are_those_of_the_rendered_objects(every_env, rendered
             "ingresses": kinds["Ingress"],
             "networkPolicies": kinds["NetworkPolicy"],
             "gpuDeployments": len(gpu_deployments(objects)),
-            "replicaFloor": replica_floor(objects),
+            "replicaFloor": sum(floors(objects).values()),
         }, entry["env"]
 
 
@@ -54,7 +53,7 @@ def test_what_the_environments_deploy(every_env):
 
 
 def test_text_table_and_progress():
-    result = run("validate", "dev", "live")
+    result = cli("validate", "dev", "live")
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
     header = next(line for line in lines if line.startswith("Env "))
@@ -66,7 +65,7 @@ def test_text_table_and_progress():
     assert "2 environments valid" in lines
     progress = sorted(line for line in result.stderr.splitlines() if line.startswith("["))
     assert [line[:5] for line in progress] == ["[1/2]", "[2/2]"]
-    assert run("validate", "dev", "--quiet").stderr == ""
+    assert cli("validate", "dev", "--quiet").stderr == ""
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +74,7 @@ def broken(tmp_path_factory):
     Kubernetes schema rejects. The values schema leaves no such value, so the second is a chart
     bug: a template that writes moderation-service's revisionHistoryLimit as a word where a replica
     override is set (local only)."""
-    root = copy_repo(tmp_path_factory.mktemp("broken"))
+    root = make_workspace(tmp_path_factory.mktemp("broken"))
     add_to_values(root / "values" / "qa.yaml", {"nestjs": {"services": {"notification-servce": {"replicas": 2}}}})
     template = root / "charts" / "quikapp-lib" / "templates" / "_deployment.tpl"
     text = template.read_text()
@@ -87,7 +86,7 @@ def broken(tmp_path_factory):
 
 
 def test_problems_are_one_line_per_environment_and_exit_1(broken):
-    result = run("validate", "qa", "local", "dev", "-o", "json", root=broken)
+    result = cli("validate", "qa", "local", "dev", "-o", "json", root=broken)
     line = assert_one_line_error(result, 1, "2 of 3", "qa", "local")
     assert "dev" not in line.split(":", 2)[-1]
     by_env = {e["env"]: e for e in result.json["environments"]}
@@ -103,7 +102,7 @@ def test_problems_are_one_line_per_environment_and_exit_1(broken):
 
 
 def test_problems_in_the_text_output(broken):
-    result = run("validate", "qa", "local", root=broken, tmpdir=None)
+    result = cli("validate", "qa", "local", root=broken, tmpdir=None)
     assert result.code == 1
     lines = result.stdout.splitlines()
     assert [line for line in lines if line.startswith("qa: ")] == [
@@ -112,13 +111,13 @@ def test_problems_in_the_text_output(broken):
 
 
 def test_bad_input_exits_2():
-    assert_one_line_error(run("validate", "dev", "nope"), 2, "values/nope.yaml", "nope")
-    assert_one_line_error(run("validate", "dev", "--all"), 2, "--all")
+    assert_one_line_error(cli("validate", "dev", "nope"), 2, "values/nope.yaml", "nope")
+    assert_one_line_error(cli("validate", "dev", "--all"), 2, "--all")
 
 
 def test_validate_reads_the_crd_from_the_cache_and_names_the_set_up_step_without_it(tmp_path):
     """No Go at run time: the SecretProviderClass CRD is a file tools/bootstrap.sh extracted."""
-    root = copy_repo(tmp_path / "repo")
+    root = make_workspace(tmp_path / "repo")
     (root / ".cache" / "modules").unlink()
-    result = run("validate", "dev", root=root, tmpdir=tmp_path)
+    result = cli_process("validate", "dev", root=root, tmpdir=tmp_path)
     assert_one_line_error(result, 2, ".cache/modules/secrets-store-csi-driver", "make tools")

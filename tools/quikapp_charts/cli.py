@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Sequence
 
 import click
 
@@ -23,9 +24,10 @@ for _module in (generate, render, validate, list_services, diff, new_env, cluste
     cli.add_command(_module.command)
 
 
-def main() -> None:
+def main(args: Sequence[str] | None = None) -> None:
+    """The command line: ARGS (sys.argv's by default); exits with the code the README lists."""
     try:
-        cli(standalone_mode=False)
+        cli.main(args=None if args is None else list(args), prog_name="quikapp-charts", standalone_mode=False)
     except (UserError, CheckFailed) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -90,9 +90,11 @@ def _short(value) -> str:
     return repr(value)
 
 
-def plan(table: Path = paths.SERVICE_TABLE, charts: Path = paths.CHARTS) -> dict[Path, tuple[str, str]]:
-    """For each generated file: (current text, generated text); current is "" for a missing file."""
-    services = service_table.parse(table)
+def plan(table: Path | None = None, charts: Path | None = None) -> dict[Path, tuple[str, str]]:
+    """For each generated file: (current text, generated text); current is "" for a missing file.
+    The repository's service table and charts unless told others."""
+    services = service_table.parse(table or paths.SERVICE_TABLE)
+    charts = charts or paths.CHARTS
     by_stack: dict[str, list] = {stack: [] for stack in paths.STACKS}
     for service in services:
         by_stack[service.stack].append(service)

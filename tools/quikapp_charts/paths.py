@@ -18,15 +18,22 @@ def _find_root() -> Path:
     return Path.cwd()
 
 
-ROOT = _find_root()
-CHARTS = ROOT / "charts"
-UMBRELLA = CHARTS / "quikapp"
+def set_root(root: Path) -> None:
+    """Point every path below at the repository in root (QUIKAPP_CHARTS_ROOT, in this process)."""
+    global ROOT, CHARTS, UMBRELLA, VALUES, SERVICE_TABLE, CACHE, CACHE_BIN, MODULE_FILES
+    ROOT = Path(root)
+    CHARTS = ROOT / "charts"
+    UMBRELLA = CHARTS / "quikapp"
+    VALUES = ROOT / "values"
+    SERVICE_TABLE = CHARTS / "services.md"
+    CACHE = ROOT / ".cache"
+    CACHE_BIN = CACHE / "bin"
+    MODULE_FILES = CACHE / "modules"  # files tools/bootstrap.sh took from pinned Go modules
+
+
+ROOT = CHARTS = UMBRELLA = VALUES = SERVICE_TABLE = CACHE = CACHE_BIN = MODULE_FILES = Path()
+set_root(_find_root())
 STACKS = ("spring-boot", "nestjs", "elixir", "go", "python")
-VALUES = ROOT / "values"
-SERVICE_TABLE = CHARTS / "services.md"
-CACHE = ROOT / ".cache"
-CACHE_BIN = CACHE / "bin"
-MODULE_FILES = CACHE / "modules"  # files tools/bootstrap.sh took from pinned Go modules
 # (folder under MODULE_FILES, version pin in tools/versions.env) of those files:
 SECRETS_STORE_FILES = ("secrets-store-csi-driver", "SECRETS_STORE_CSI_DRIVER_VERSION")  # CRD, CSIDriver
 KWOK_STAGE_FILES = ("kwok-stages", "KWOK_VERSION")  # kwok's default stages
