@@ -8,7 +8,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from quikapp_charts import generate, paths, rendering
+from quikapp_charts import dependencies, generate, paths, rendering
 from quikapp_charts.cli import cli
 
 
@@ -45,6 +45,7 @@ def test_adding_a_row_adds_a_service(workspace):
         "| cdn-service | 5022 | 5023 | 2 | 10 | backend |\n| poll-service | 5024 | 5025 | 1 | 4 | backend |"))
     for values_file, (_, text) in generate.plan(table, workspace / "charts").items():
         values_file.write_text(text)
+    dependencies.sync(workspace / "charts")
     entry = yaml.safe_load((workspace / "charts" / "go" / "values.yaml").read_text())["catalogue"]["services"]["poll-service"]
     assert entry == {"tier": "backend", "ports": {"http": 5024, "grpc": 5025}, "replicas": 1,
                      "autoscaling": {"maxReplicas": 4}}
@@ -71,7 +72,8 @@ def run_cli(root, *args):
     import os
     import sys
     return subprocess.run([sys.executable, "-m", "quikapp_charts", *args], capture_output=True, text=True,
-                          env={**os.environ, "QUIKAPP_CHARTS_ROOT": str(root)})
+                          env={**os.environ, "QUIKAPP_CHARTS_ROOT": str(root),
+                               "PATH": f"{paths.CACHE_BIN}{os.pathsep}{os.environ['PATH']}"})
 
 
 def test_check_exits_1_on_drift_and_writes_nothing(workspace):
@@ -82,8 +84,13 @@ def test_check_exits_1_on_drift_and_writes_nothing(workspace):
     assert result.returncode == 1
     assert "charts/python/values.yaml: catalogue.services.sentiment-service.autoscaling.maxReplicas: chart has 9, table says 8" \
         in result.stdout
-    assert result.stderr.strip().splitlines()[-1].startswith("error: 1 difference(s)")
+    # The umbrella's python archive was packaged from the values as they were.
+    assert "charts/quikapp/charts/python-0.1.0.tgz: differs from its chart's files (packaged from charts/python)" \
+        in result.stdout
+    assert result.stderr.strip().splitlines()[-1].startswith("error: 2 difference(s)")
     assert values.read_text() == before
+    archive = workspace / "charts" / "quikapp" / "charts" / "python-0.1.0.tgz"
+    assert archive.read_bytes() == (paths.UMBRELLA / "charts" / "python-0.1.0.tgz").read_bytes()
 
 
 def test_generate_repairs_the_drift(workspace):

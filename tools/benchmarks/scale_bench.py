@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from quikapp_charts import generate, paths, rendering
+from quikapp_charts import dependencies, generate, paths, rendering
 from quikapp_charts.errors import write_atomically
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
@@ -74,6 +74,7 @@ def run_generate(root: Path) -> None:
     for path, (current, generated) in generate.plan(root / "charts" / "services.md", root / "charts").items():
         if current != generated:
             write_atomically(path, generated)
+    dependencies.sync(root / "charts")
 
 
 def helm_template_all(root: Path, envs: list[str]) -> None:

@@ -2,7 +2,7 @@
 
 `helm package` alone is not reproducible: it stamps each tar entry with the file's modification
 time (a clone's files carry the time of the clone), and it writes an umbrella chart's subcharts in
-Go map order, which changes from run to run. So helm packages (it follows the in-repo symlinks,
+Go map order, which changes from run to run. So helm packages (it takes the dependency archives under charts/,
 applies .helmignore and validates the chart) and the archive is then rewritten canonically:
 
 - entries in helm's order within each chart, subcharts sorted by name, depth first;

@@ -1,11 +1,12 @@
 """`quikapp-charts bump CHART PART [--app-version X.Y.Z]`: a new semver for a chart, carried to every
-chart that depends on it (chart_versions.py); with --app-version, the QuikApp release every
+chart that depends on it (chart_versions.py) and to the dependency archives that carry it
+(dependencies.py); with --app-version, the QuikApp release every
 application chart describes (the README's appVersion policy)."""
 from __future__ import annotations
 
 import click
 
-from . import chart_versions, console, paths
+from . import chart_versions, console, dependencies, paths
 
 
 @click.command("bump")
@@ -23,6 +24,7 @@ def command(chart: str, part: str, app_version: str | None, dry_run: bool, outpu
     changes = chart_versions.plan(chart, part, charts, app_version)
     if not dry_run:
         chart_versions.apply(changes, charts, app_version)
+        dependencies.sync()
     rows = [{"chart": name, "from": old, "to": new} for name, (old, new) in changes.items()]
     if output == "json":
         console.emit_json({"dryRun": dry_run, "appVersion": app_version, "charts": rows})

@@ -1,6 +1,6 @@
 """`quikapp-charts generate [--check]`: write the service table into the stack charts' values.yaml
-(`catalogue.services`), and every chart's values.schema.json (values_schema.py) with the table's
-service names.
+(`catalogue.services`), every chart's values.schema.json (values_schema.py) with the table's
+service names, and the dependency archives under the charts' charts/ folders (dependencies.py).
 
 Only the keys the table owns are written (tier, ports, replicas, autoscaling.maxReplicas and the
 table's flags); everything else in an entry, and every comment, is kept as written (ruamel.yaml).
@@ -14,7 +14,7 @@ import click
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from . import paths, service_table, values_schema
+from . import dependencies, paths, service_table, values_schema
 from .errors import CheckFailed, UserError, write_atomically
 from .yaml_roundtrip import roundtrip
 
@@ -114,7 +114,7 @@ def plan(table: Path | None = None, charts: Path | None = None) -> dict[Path, tu
 @click.command("generate")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 and name what drifted.")
 def command(check: bool) -> None:
-    """Write the service catalogue (charts/services.md) into the stack charts' values.yaml."""
+    """Write the service catalogue (charts/services.md) into the charts, and their dependency archives."""
     planned = plan()
     yaml = YAML(typ="safe")
     drift = []
@@ -132,10 +132,15 @@ def command(check: bool) -> None:
         else:
             write_atomically(values_file, generated)
             click.echo(f"wrote {name}")
+    if check:
+        drift.extend(dependencies.drift())
+    else:
+        for archive in dependencies.sync():
+            click.echo(f"{'wrote' if archive.exists() else 'removed'} {archive.relative_to(paths.ROOT)}")
     if drift:
         for line in drift:
             click.echo(line)
         raise CheckFailed(f"{len(drift)} difference(s) between {paths.SERVICE_TABLE.relative_to(paths.ROOT)} "
                           "and the charts; run `quikapp-charts generate`")
     if check:
-        click.echo("charts match the service table")
+        click.echo("charts match the service table; dependency archives match their charts")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from . import archives, chart_versions, console, paths, release_notes, released
+from . import archives, chart_versions, console, dependencies, paths, release_notes, released
 from .errors import UserError, write_atomically
 
 CHANGES = "artifacthub.io/changes"
@@ -43,10 +43,12 @@ def record_snapshots() -> None:
         raise UserError(f"{SNAPSHOTS}: recording the snapshots failed ({tail[0].strip()})")
 
 
-def write_release(changes: dict, charts: dict, commits: dict, app_version: str | None) -> None:
-    """Chart.yaml files, changelogs, generated files and snapshots of the release (no commit yet)."""
+def write_release(changes: dict, charts: dict, commits: dict, app_version: str | None, created: list[Path]) -> None:
+    """Chart.yaml files, changelogs, dependency archives and snapshots of the release (no commit yet);
+    the files it creates are added to created."""
     annotations = {name: {CHANGES: release_notes.changes_annotation(commits[name])} for name in changes}
     chart_versions.apply(changes, charts, app_version, annotations)
+    created.extend(dependencies.sync())
     charts = chart_versions.load_charts()
     for name, (_, new) in changes.items():
         write_atomically(charts[name].directory / "CHANGELOG.md", release_notes.changelog(charts[name], charts, new))
@@ -95,7 +97,7 @@ def command(chart: str, part: str, app_version: str | None, out: Path, sign_key:
     if not dry_run:
         created = [charts[name].directory / "CHANGELOG.md" for name in changes]
         try:
-            write_release(changes, charts, commits, app_version)
+            write_release(changes, charts, commits, app_version, created)
             released.git("add", "--", "charts", *(["tests/__snapshots__"] if (paths.ROOT / "tests/__snapshots__").is_dir() else []))
             released.git("commit", "--quiet", "-m", "Release " + ", ".join(row["tag"] for row in rows))
         except BaseException:

@@ -2,7 +2,7 @@
 the files that changed since, the commits since, and the version gate built on them.
 
 A chart's files are its own folder and the folders of the charts it depends on (their files are in
-its archive through the symlinks under charts/). The gate: a chart whose files differ from its last
+its archive through the dependency archives under charts/). The gate: a chart whose files differ from its last
 released version must carry a higher version than that release.
 """
 from __future__ import annotations
