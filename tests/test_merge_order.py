@@ -10,6 +10,7 @@ file given with -f, as a user's install does.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -73,9 +74,9 @@ BY_PATH = {
     ("keyVault", "mountPath"): lambda i: f"/kv-{i}",
     ("callers",): lambda i: [f"caller-l{i}"],
     ("writablePaths", "tmp"): lambda i: f"/tmp-{i}",
-    ("podSecurityContext", "seccompProfile", "type"): cycle("RuntimeDefault", "Unconfined"),
-    ("securityContext", "seccompProfile", "type"): cycle("RuntimeDefault", "Unconfined"),
-    ("securityContext", "capabilities", "drop"): lambda i: [f"CAP_L{i}"],
+    ("podSecurityContext", "seccompProfile", "type"): cycle("RuntimeDefault", "Localhost"),
+    ("securityContext", "seccompProfile", "type"): cycle("RuntimeDefault", "Localhost"),
+    ("securityContext", "capabilities", "drop"): lambda i: ["ALL", "CAP_" + "ABCDEFG"[i]],
     ("tolerations",): lambda i: [{"key": f"l{i}", "operator": "Exists"}],
     ("resources", "requests", "cpu"): lambda i: f"{100 * i}m",
     ("resources", "limits", "cpu"): lambda i: f"{200 * i}m",
@@ -92,6 +93,17 @@ for probe in ("liveness", "readiness"):
         BY_PATH[("probes", probe, key)] = lambda i: 10 + i
 # Which service is a GPU service is the entry's word (tested on its own below), not swept.
 NOT_SWEPT = {("gpu", "enabled")}
+SERVICE_SCHEMA = json.loads((paths.UMBRELLA / "values.schema.json").read_text())["$defs"]["service"]
+
+
+def fixed(path: tuple) -> bool:
+    """A leaf the schema allows one value for (runAsNonRoot: true, ...): no layer can change it."""
+    node = SERVICE_SCHEMA
+    for key in path:
+        node = (node.get("properties") or {}).get(key)
+        if node is None:
+            return False
+    return "const" in node
 
 
 def leaves(defaults: dict, prefix: tuple = ()) -> dict[tuple, object]:
@@ -196,7 +208,7 @@ def layered(shape: dict[tuple, object], set_layers: int) -> tuple[dict, dict]:
     layers = [{} for _ in LAYERS]
     for layer in range(1, set_layers + 1):
         for path, default in shape.items():
-            if path not in NOT_SWEPT:
+            if path not in NOT_SWEPT and not fixed(path):
                 put(layers[layer - 1], path, value_at(path, default, layer))
             if path[0] == "metrics" or path[-1] == "port" or path == ("servicePorts",):
                 put(layers[layer - 1], ("ports", f"m{layer}"), 7000 + layer)
@@ -235,7 +247,7 @@ def test_the_highest_layer_that_sets_a_key_wins(chart, shape, set_layers, tmp_pa
         for path, default in shape.items():
             if path in NOT_SWEPT:
                 continue
-            want = value_at(path, default, winner) if winner else default
+            want = value_at(path, default, winner) if winner and not fixed(path) else default
             got = get(services[name], path)
             if got != want:
                 wrong.append(f"{name} {'.'.join(path)}: {got!r}, want layer {winner} ({LAYERS[winner - 1] if winner else 'library'}) {want!r}")
