@@ -184,7 +184,7 @@ def test_pool_arithmetic(scratch, rendered):
     line = assert_one_line_error(result, 1, "pool:", "elixir-realtime needs 38 CPU nodes",
                                  f"GPU pods request {gpus} nvidia.com/gpu, the GPU nodes have 8")
     assert "does not fit at max" in line
-    assert_one_line_error(run("capacity", "live", "--at", "floor", "--pool", "cpu=40x16c64g", root=scratch), 1,
+    assert_one_line_error(cli("capacity", "live", "--at", "floor", "--pool", "cpu=40x16c64g", root=scratch), 1,
                           "4 Deployments need GPU nodes and the pool has none")
 
 

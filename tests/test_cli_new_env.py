@@ -41,11 +41,11 @@ def test_comments_and_everything_else_are_kept(perf, repo):
     source = (repo / "values" / "dev.yaml").read_text().splitlines()
     new = (repo / "values" / "perf.yaml").read_text().splitlines()
     assert len(new) == len(source)
-    changed = [(a, b) for a, b in zip(source, new) if a != b]
+    changed = [(a, b) for a, b in zip(source, new, strict=True) if a != b]
     assert ("# QuikApp dev: helm upgrade --install quikapp charts/quikapp -n quikapp-dev -f values/dev.yaml",
             "# QuikApp perf: helm upgrade --install quikapp charts/quikapp -n quikapp-perf -f values/perf.yaml") in changed
     assert len(changed) == 1 + 2 + 3  # the opening comment, environment and namespace, three hosts
-    comments = [(a, b) for a, b in zip(source, new) if a.lstrip().startswith("#")]
+    comments = [(a, b) for a, b in zip(source, new, strict=True) if a.lstrip().startswith("#")]
     assert len(comments) > 2 and [a for a, b in comments if a != b] == [source[1]]
 
 

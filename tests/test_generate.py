@@ -60,7 +60,8 @@ def test_adding_a_row_adds_a_service(workspace):
 
 def test_generate_keeps_hand_written_keys_and_comments(workspace):
     table = workspace / "charts" / "services.md"
-    table.write_text(table.read_text().replace("| auth-service | 8081 | 8082 | 2 | 20 |", "| auth-service | 8081 | 8082 | 3 | 20 |"))
+    table.write_text(table.read_text().replace("| auth-service | 8081 | 8082 | 2 | 20 |",
+                                               "| auth-service | 8081 | 8082 | 3 | 20 |"))
     text = generate.plan(table, workspace / "charts")[workspace / "charts" / "spring-boot" / "values.yaml"][1]
     entry = yaml.safe_load(text)["catalogue"]["services"]["auth-service"]
     assert entry["replicas"] == 3

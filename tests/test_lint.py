@@ -2,7 +2,10 @@
 sees the repository (ct lint --all with ct.yaml, its yamllint rules and Chart.yaml schema)."""
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
+import tomllib
 
 import pytest
 
@@ -45,3 +48,24 @@ def test_ct_lint_all(tmp_path):
     # Linting builds nothing into the tree (ct.yaml: skip-helm-dependencies): the committed
     # dependency archives stay as they are.
     assert archives_after == archives_before and list(paths.CHARTS.rglob("Chart.lock")) == []
+
+
+def test_ruff_finds_nothing_in_the_python():
+    """The tooling and the tests pass ruff (its rules are in pyproject.toml)."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "tools", "tests"],
+                            capture_output=True, text=True, cwd=paths.ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_python_dependency_is_pinned():
+    """tools/constraints.txt pins each dependency pyproject.toml declares, so a fresh machine
+    installs the versions CI tested."""
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pins = {}
+    for line in (paths.ROOT / "tools" / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    unpinned = [d for d in declared if re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[ ]", d)[0]).lower() not in pins]
+    assert unpinned == [] and all(pins.values()), unpinned

@@ -250,7 +250,8 @@ def test_the_highest_layer_that_sets_a_key_wins(chart, shape, set_layers, tmp_pa
             want = value_at(path, default, winner) if winner and not fixed(path) else default
             got = get(services[name], path)
             if got != want:
-                wrong.append(f"{name} {'.'.join(path)}: {got!r}, want layer {winner} ({LAYERS[winner - 1] if winner else 'library'}) {want!r}")
+                layer = LAYERS[winner - 1] if winner else "library"
+                wrong.append(f"{name} {'.'.join(path)}: {got!r}, want layer {winner} ({layer}) {want!r}")
     assert not wrong, "\n".join(wrong)
 
 

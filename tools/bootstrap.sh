@@ -99,13 +99,14 @@ part_kwok_stages() {
 
 part_venv() {
   local venv="$cache/venv" sum
-  sum=$(cat "$root/pyproject.toml" | sha256sum | cut -c1-16)
+  sum=$(cat "$root/pyproject.toml" "$root/tools/constraints.txt" | sha256sum | cut -c1-16)
   if [[ -x "$venv/bin/python" && "$(cat "$venv/.pyproject.sum" 2>/dev/null)" == "$sum" ]]; then
     return
   fi
-  say "venv: installing the project and its test dependencies"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[test]"
+  say "venv: installing the project and its test dependencies (pinned by tools/constraints.txt)"
+  python3 -m venv --clear "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -c "$root/tools/constraints.txt" -e "$root[test]"
   echo "$sum" > "$venv/.pyproject.sum"
 }
 

@@ -2,9 +2,9 @@
 
 One session-scoped cluster serves every test here, sized from the rendered environments so all
 of them fit at once; each environment is installed once, into its own namespace, the first time
-a test asks for it. pytest-helm-charts' `kube_cluster` fixture gets the cluster's kubeconfig
-through its `--kube-config` option, which the session fixture sets. `make test` builds the
-cluster tools first, so these tests always run; they are never skipped.
+a test asks for it. Tests read the cluster with kubectl and wait, as `kubectl wait` would, for
+the state they assert (clusterlib.wait_at_floor). `make test` builds the cluster tools first, so
+these tests always run; they are never skipped.
 """
 from __future__ import annotations
 
@@ -39,20 +39,13 @@ def shape(renders) -> Shape:
 
 
 @pytest.fixture(scope="session")
-def local_cluster(pytestconfig, shape):
+def local_cluster(shape):
     """The local cluster, up for the whole session and down (nothing left running) at its end."""
     was_running = api_ready()
     up("local", shape.cpu_nodes, shape.gpu_nodes)
-    pytestconfig.option.kube_config = str(KUBECONFIG)
     yield KUBECONFIG
     if not was_running:
         down()
-
-
-@pytest.fixture(scope="module")
-def kube_config(local_cluster, pytestconfig) -> str:
-    """pytest-helm-charts' kubeconfig fixture, fed from its own --kube-config option."""
-    return pytestconfig.getoption("kube_config")
 
 
 @pytest.fixture(scope="session")

@@ -104,7 +104,7 @@ class Signer:
         self.key, self.keyring, self.passphrase_file = key, keyring, passphrase_file
         self._home: tempfile.TemporaryDirectory | None = None
 
-    def __enter__(self) -> "Signer":
+    def __enter__(self) -> Signer:
         self._home = tempfile.TemporaryDirectory(prefix="quikapp-gpg-")
         os.chmod(self._home.name, 0o700)
         self._gpg(["--import", str(self.keyring)], f"{paths.shown(self.keyring)}: not a PGP keyring gpg can import")

@@ -120,7 +120,7 @@ def _schedule_text(out, s: dict) -> None:
     for pool in dict.fromkeys(n["pool"] for n in s["nodes"]):
         nodes = [n for n in s["nodes"] if n["pool"] == pool]
 
-        def share(key: str) -> str:
+        def share(key: str, nodes: list[dict] = nodes) -> str:
             have = sum(n[key]["allocatable"] for n in nodes)
             return f"{sum(n[key]['used'] for n in nodes) / have:.0%}" if have else "-"
         t.add_row(pool, str(len(nodes)), str(sum(n["pods"] for n in nodes)), share("cpu"), share("memory"),

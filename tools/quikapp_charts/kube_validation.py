@@ -35,7 +35,7 @@ def _strict(schema):
     return schema
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _custom_resource_validators() -> dict[tuple[str, str], jsonschema.Validator]:
     validators = {}
     for path in paths.module_files(*paths.SECRETS_STORE_FILES):

@@ -98,7 +98,8 @@ def command(chart: str, part: str, app_version: str | None, out: Path, sign_key:
         created = [charts[name].directory / "CHANGELOG.md" for name in changes]
         try:
             write_release(changes, charts, commits, app_version, created)
-            released.git("add", "--", "charts", *(["tests/__snapshots__"] if (paths.ROOT / "tests/__snapshots__").is_dir() else []))
+            snapshots = ["tests/__snapshots__"] if (paths.ROOT / "tests/__snapshots__").is_dir() else []
+            released.git("add", "--", "charts", *snapshots)
             released.git("commit", "--quiet", "-m", "Release " + ", ".join(row["tag"] for row in rows))
         except BaseException:
             put_back(created)

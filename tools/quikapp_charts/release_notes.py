@@ -48,7 +48,7 @@ def changelog(chart: Chart, charts: dict[str, Chart], new_version: str | None = 
                          "commits": _entries(released.commits(previous, folders, root, until=tag))})
         previous = tag
     if new_version:
-        today = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        today = date or datetime.datetime.now(datetime.UTC).date().isoformat()
         sections.append({"version": new_version, "date": today,
                          "commits": _entries(released.commits(previous, folders, root))})
     return render("CHANGELOG.md.j2", chart=chart.name, releases=list(reversed(sections)))

@@ -70,7 +70,7 @@ def write(rendered: rendering.Rendered, out: Path, split: bool) -> list[Path]:
         return [target]
     docs = documents(rendered.text)
     written = []
-    for doc, name in zip(docs, file_names(docs)):
+    for doc, name in zip(docs, file_names(docs), strict=True):
         target = out / name
         write_atomically(target, doc.text)
         written.append(target)

@@ -192,7 +192,7 @@ def _services_of(path: Path, lines: list[str], table: _Table) -> list[Service]:
     services = []
     for cells, line in table.rows:
         columns = _cell_columns(lines[line - 1])
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=False))
         where = {name: f"{path}:{line}:{columns[i] if i < len(columns) else 1}" for i, name in enumerate(header)}
         for name, value in row.items():
             if value == "" and name in COLUMNS:

@@ -24,7 +24,8 @@ BROKERS = r"^([a-z0-9.-]+:[0-9]{1,5})(,[a-z0-9.-]+:[0-9]{1,5})*$"
 # no newline, control character, quote or `$(` can turn a value into YAML or a command.
 HTTP_PATH = r"^/[A-Za-z0-9._~%/+=@:,-]*$"
 MOUNT_PATH = r"^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$"  # absolute, no `..`, never `/` itself
-QUALIFIED_NAME = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+QUALIFIED_NAME = (r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                  r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 LABEL_KEY = f"^{QUALIFIED_NAME}$"  # also annotation keys
 LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
 CIDR = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$"

@@ -6,7 +6,8 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
 import click
 import yaml
@@ -45,9 +46,9 @@ def run(cmd: Sequence[str], *, input: str | None = None, check: bool = True,
             stderr=None if stream else subprocess.PIPE,
         )
     except FileNotFoundError:
-        raise UserError(f"{cmd[0]}: not found; run `make cluster-tools` (tools/bootstrap.sh cluster-tools)")
+        raise UserError(f"{cmd[0]}: not found; run `make cluster-tools` (tools/bootstrap.sh cluster-tools)") from None
     except subprocess.TimeoutExpired:
-        raise UserError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}: no answer within {timeout:.0f}s")
+        raise UserError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}: no answer within {timeout:.0f}s") from None
     if check and proc.returncode != 0:
         raise UserError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])} failed: {last_line(proc.stderr or proc.stdout)}")
     return proc
