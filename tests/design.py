@@ -2,6 +2,8 @@
 the charts' values: what every stack's pods must carry, and what each environment must run."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 
 def secret(key: str) -> dict:
     return {"secretKeyRef": {"name": "quikapp-secrets", "key": key}}
@@ -121,20 +123,28 @@ SERVICE_ENV = {
 # The design names floors for dev and live only; qa and the uats run dev's, staging sits between.
 DEV_FLOORS = {"auth-service": 2, "backend-gateway": 2, "elixir-realtime": 2}
 
+class Environment(NamedTuple):
+    namespace: str
+    environment: str  # the ENVIRONMENT the pods see
+    log_level: str
+    kafka_brokers: str
+    pinned: bool  # images pinned to a version tag
+    floors: dict[str, int] | None  # replica floors of the three services the design names
+
+
 ENVIRONMENTS = {
-    # env: namespace, ENVIRONMENT, LOG_LEVEL, KAFKA_BROKERS, pinned tags, floors for the three services
-    "local": ("quikapp-local", "local", "debug", "kafka-local.quikapp.internal:9092", False, None),
-    "dev": ("quikapp-dev", "dev", "debug", "kafka-dev.quikapp.internal:9092", False, DEV_FLOORS),
-    "qa": ("quikapp-qa", "qa", "debug", "kafka-qa.quikapp.internal:9092", False, DEV_FLOORS),
-    "uat1": ("quikapp-uat1", "uat1", "info", "kafka-uat1.quikapp.internal:9092", False, DEV_FLOORS),
-    "uat2": ("quikapp-uat2", "uat2", "info", "kafka-uat2.quikapp.internal:9092", False, DEV_FLOORS),
-    "uat3": ("quikapp-uat3", "uat3", "info", "kafka-uat3.quikapp.internal:9092", False, DEV_FLOORS),
-    "staging": ("quikapp-staging", "staging", "info",
-                ",".join(f"kafka-staging-{i}.quikapp.internal:9092" for i in (1, 2, 3)), True,
-                {"auth-service": 3, "backend-gateway": 5, "elixir-realtime": 5}),
-    "live": ("quikapp-prod", "production", "warn",
-             ",".join(f"kafka-prod-{i}.quikapp.internal:9092" for i in (1, 2, 3)), True,
-             {"auth-service": 5, "backend-gateway": 10, "elixir-realtime": 10}),
+    "local": Environment("quikapp-local", "local", "debug", "kafka-local.quikapp.internal:9092", False, None),
+    "dev": Environment("quikapp-dev", "dev", "debug", "kafka-dev.quikapp.internal:9092", False, DEV_FLOORS),
+    "qa": Environment("quikapp-qa", "qa", "debug", "kafka-qa.quikapp.internal:9092", False, DEV_FLOORS),
+    "uat1": Environment("quikapp-uat1", "uat1", "info", "kafka-uat1.quikapp.internal:9092", False, DEV_FLOORS),
+    "uat2": Environment("quikapp-uat2", "uat2", "info", "kafka-uat2.quikapp.internal:9092", False, DEV_FLOORS),
+    "uat3": Environment("quikapp-uat3", "uat3", "info", "kafka-uat3.quikapp.internal:9092", False, DEV_FLOORS),
+    "staging": Environment("quikapp-staging", "staging", "info",
+                           ",".join(f"kafka-staging-{i}.quikapp.internal:9092" for i in (1, 2, 3)), True,
+                           {"auth-service": 3, "backend-gateway": 5, "elixir-realtime": 5}),
+    "live": Environment("quikapp-prod", "production", "warn",
+                        ",".join(f"kafka-prod-{i}.quikapp.internal:9092" for i in (1, 2, 3)), True,
+                        {"auth-service": 5, "backend-gateway": 10, "elixir-realtime": 10}),
 }
 
 # The design's live PodDisruptionBudgets.

@@ -5,11 +5,13 @@ written down), never from the charts' own values.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 import yaml
 
 import design
-from support import ENVIRONMENTS
+from support import ENVIRONMENTS, Objects, floors
 from quikapp_charts import paths, rendering, service_table
 
 SERVICES = service_table.parse(paths.SERVICE_TABLE)
@@ -33,7 +35,7 @@ def env_sources(cont: dict) -> dict:
 def floor_of(env: str, svc: service_table.Service) -> int:
     if env == "local":
         return 1
-    floors = design.ENVIRONMENTS[env][5] or {}
+    floors = design.ENVIRONMENTS[env].floors or {}
     return floors.get(svc.name, svc.min_replicas)
 
 
@@ -51,119 +53,178 @@ def test_every_environment_deploys_the_33_services(rendered):
         assert rendered[env].names("Deployment") == expected, env
 
 
-@pytest.mark.parametrize("env,svc", CASES)
-def test_deployment(rendered, env, svc):
-    objects = rendered[env]
-    deployment = objects.get("Deployment", svc.name)
-    pod = deployment["spec"]["template"]
-    spec = pod["spec"]
-    cont = container(deployment)
-    stack = design.STACKS[svc.stack]
-    gpu = svc.name in GPU_SERVICES
+@dataclass
+class Service:
+    """One service's Deployment in one environment, with what the design expects of it."""
 
-    assert deployment["metadata"]["namespace"] == design.ENVIRONMENTS[env][0]
-    # Labels the design's NetworkPolicies and PDBs select on.
-    assert pod["metadata"]["labels"]["app"] == svc.name
-    assert pod["metadata"]["labels"]["tier"] == svc.tier
-    assert deployment["spec"]["selector"]["matchLabels"]["app"] == svc.name
-    assert deployment["metadata"]["labels"]["stack"] == svc.stack
+    env: str
+    svc: service_table.Service
+    objects: Objects
 
-    # Ports of the table, by name.
-    ports = {p["name"]: p["containerPort"] for p in cont["ports"]}
-    expected_ports = dict(svc.ports)
-    if svc.stack == "elixir":
-        expected_ports["distribution"] = 9100
-    assert ports == expected_ports
+    @property
+    def deployment(self) -> dict:
+        return self.objects.get("Deployment", self.svc.name)
 
-    # Image: the service's repository in the registry, pinned outside the lower environments.
-    image = cont["image"]
-    assert image.startswith(f"quikapp.azurecr.io/{svc.name}:")
+    @property
+    def pod(self) -> dict:
+        return self.deployment["spec"]["template"]
+
+    @property
+    def spec(self) -> dict:
+        return self.pod["spec"]
+
+    @property
+    def container(self) -> dict:
+        return container(self.deployment)
+
+    @property
+    def stack(self) -> dict:
+        return design.STACKS[self.svc.stack]
+
+    @property
+    def gpu(self) -> bool:
+        return self.svc.name in GPU_SERVICES
+
+    @property
+    def volumes(self) -> dict[str, dict]:
+        return {v["name"]: v for v in self.spec["volumes"]}
+
+
+def labels_and_namespace(s: Service) -> None:
+    """In the environment's namespace, with the labels the NetworkPolicies and PDBs select on."""
+    assert s.deployment["metadata"]["namespace"] == design.ENVIRONMENTS[s.env].namespace
+    assert s.pod["metadata"]["labels"]["app"] == s.svc.name
+    assert s.pod["metadata"]["labels"]["tier"] == s.svc.tier
+    assert s.deployment["spec"]["selector"]["matchLabels"]["app"] == s.svc.name
+    assert s.deployment["metadata"]["labels"]["stack"] == s.svc.stack
+
+
+def ports(s: Service) -> None:
+    """The table's ports, by name (and Erlang distribution for Elixir)."""
+    expected = dict(s.svc.ports)
+    if s.svc.stack == "elixir":
+        expected["distribution"] = 9100
+    assert {p["name"]: p["containerPort"] for p in s.container["ports"]} == expected
+
+
+def image(s: Service) -> None:
+    """The service's repository in the registry, pinned outside the lower environments."""
+    image = s.container["image"]
+    assert image.startswith(f"quikapp.azurecr.io/{s.svc.name}:")
     tag = image.rsplit(":", 1)[1]
-    if design.ENVIRONMENTS[env][4]:
+    if design.ENVIRONMENTS[s.env].pinned:
         assert tag[0].isdigit() and "latest" not in tag, image
 
-    # Env vars with their exact sources.
-    sources = env_sources(cont)
-    expected_env = dict(design.GPU["env"] if gpu else stack["env"])
-    expected_env.update(design.SERVICE_ENV.get(svc.name, {}))
-    for name, source in expected_env.items():
-        assert sources.get(name) == source, f"{svc.name} {name}"
-    if gpu:
+
+def env_vars(s: Service) -> None:
+    """Env vars with their exact sources, each name once."""
+    sources = env_sources(s.container)
+    expected = dict(design.GPU["env"] if s.gpu else s.stack["env"])
+    expected.update(design.SERVICE_ENV.get(s.svc.name, {}))
+    for name, source in expected.items():
+        assert sources.get(name) == source, f"{s.svc.name} {name}"
+    if s.gpu:
         for name in design.GPU["absent_env"]:
             assert name not in sources
     assert sources["LOG_LEVEL"] == design.config("LOG_LEVEL")
-    assert len(sources) == len(cont["env"]), "duplicate env var names"
+    assert len(sources) == len(s.container["env"]), "duplicate env var names"
 
-    # Resources: the design's per stack, small in local.
-    resources = cont["resources"]
-    if env == "local":
+
+def resources(s: Service) -> None:
+    """The design's per stack, small in local."""
+    resources = s.container["resources"]
+    if s.env == "local":
         assert resources["requests"]["cpu"] in ("50m", "100m")
-        if gpu:
+        if s.gpu:
             assert resources["limits"]["nvidia.com/gpu"] == 1
     else:
-        assert resources == (design.GPU["resources"] if gpu else stack["resources"])
+        assert resources == (design.GPU["resources"] if s.gpu else s.stack["resources"])
 
-    # Probes: each stack's paths and timings on the http port.
+
+def probes(s: Service) -> None:
+    """Each stack's paths and timings on the http port."""
     for kind in ("liveness", "readiness"):
-        probe = dict(cont[f"{kind}Probe"])
+        probe = dict(s.container[f"{kind}Probe"])
         http = probe.pop("httpGet")
-        assert http == {"path": stack[kind]["path"], "port": svc.ports["http"]}
-        timings = {k: v for k, v in stack[kind].items() if k != "path"}
-        assert probe == timings
+        assert http == {"path": s.stack[kind]["path"], "port": s.svc.ports["http"]}
+        assert probe == {k: v for k, v in s.stack[kind].items() if k != "path"}
 
-    # Prometheus scraping on the http port with the stack's path.
-    annotations = pod["metadata"]["annotations"]
+
+def scraping(s: Service) -> None:
+    """Prometheus scraping on the http port with the stack's path."""
+    annotations = s.pod["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == str(svc.ports["http"])
-    assert annotations["prometheus.io/path"] == stack["metrics_path"]
+    assert annotations["prometheus.io/port"] == str(s.svc.ports["http"])
+    assert annotations["prometheus.io/path"] == s.stack["metrics_path"]
 
-    assert spec["serviceAccountName"] == "quikapp-service"
-    assert spec["automountServiceAccountToken"] is False
 
-    # Anti-affinity: required for the Erlang clusters, preferred elsewhere.
-    anti = spec["affinity"]["podAntiAffinity"]
-    if svc.stack == "elixir":
+def service_account(s: Service) -> None:
+    assert s.spec["serviceAccountName"] == "quikapp-service"
+    assert s.spec["automountServiceAccountToken"] is False
+
+
+def anti_affinity(s: Service) -> None:
+    """Required for the Erlang clusters, preferred elsewhere."""
+    anti = s.spec["affinity"]["podAntiAffinity"]
+    if s.svc.stack == "elixir":
         (term,) = anti["requiredDuringSchedulingIgnoredDuringExecution"]
     else:
         (weighted,) = anti["preferredDuringSchedulingIgnoredDuringExecution"]
         term = weighted["podAffinityTerm"]
     assert term["topologyKey"] == "kubernetes.io/hostname"
-    assert term["labelSelector"]["matchExpressions"] == [{"key": "app", "operator": "In", "values": [svc.name]}]
+    assert term["labelSelector"]["matchExpressions"] == [{"key": "app", "operator": "In", "values": [s.svc.name]}]
 
-    # Pod Security "restricted", and a writable /tmp on a read-only root.
-    assert spec["securityContext"]["runAsNonRoot"] is True
-    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    security = cont["securityContext"]
+
+def pod_security(s: Service) -> None:
+    """Pod Security "restricted", and a writable /tmp on a read-only root."""
+    assert s.spec["securityContext"]["runAsNonRoot"] is True
+    assert s.spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    security = s.container["securityContext"]
     assert security["allowPrivilegeEscalation"] is False
     assert security["readOnlyRootFilesystem"] is True
     assert security["capabilities"] == {"drop": ["ALL"]}
-    assert {"name": "tmp", "mountPath": "/tmp"} in cont["volumeMounts"]
-    for volume in spec["volumes"]:
+    assert {"name": "tmp", "mountPath": "/tmp"} in s.container["volumeMounts"]
+    for volume in s.spec["volumes"]:
         assert set(volume) & {"emptyDir", "csi", "persistentVolumeClaim"}, volume
 
-    # GPU services on GPU nodes only, with their model volume.
-    volumes = {v["name"]: v for v in spec["volumes"]}
-    if gpu:
-        assert spec["nodeSelector"] == {"kubernetes.io/accelerator": "nvidia-tesla-v100"}
-        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
-        assert resources["limits"]["nvidia.com/gpu"] == 1
-        claim = volumes["model-storage"]["persistentVolumeClaim"]["claimName"]
-        assert objects.get("PersistentVolumeClaim", claim) is not None
-        assert {"name": "model-storage", "mountPath": "/models"} in cont["volumeMounts"]
-        if svc.name == "ml-service":
+
+def gpu_placement(s: Service) -> None:
+    """GPU services on GPU nodes only, with their model volume; no other service there."""
+    limits = s.container["resources"].get("limits", {})
+    if s.gpu:
+        assert s.spec["nodeSelector"] == {"kubernetes.io/accelerator": "nvidia-tesla-v100"}
+        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in s.spec["tolerations"]
+        assert limits["nvidia.com/gpu"] == 1
+        claim = s.volumes["model-storage"]["persistentVolumeClaim"]["claimName"]
+        assert s.objects.get("PersistentVolumeClaim", claim) is not None
+        assert {"name": "model-storage", "mountPath": "/models"} in s.container["volumeMounts"]
+        if s.svc.name == "ml-service":
             assert claim == "ml-models-pvc"
     else:
-        assert "nodeSelector" not in spec and "tolerations" not in spec
-        assert "nvidia.com/gpu" not in resources.get("limits", {})
+        assert "nodeSelector" not in s.spec and "tolerations" not in s.spec
+        assert "nvidia.com/gpu" not in limits
 
-    # auth-service reads Key Vault through the secrets-store CSI driver.
-    if svc.name == "auth-service":
-        csi = volumes["secrets-store"]["csi"]
+
+def key_vault(s: Service) -> None:
+    """auth-service reads Key Vault through the secrets-store CSI driver; no other service does."""
+    if s.svc.name == "auth-service":
+        csi = s.volumes["secrets-store"]["csi"]
         assert csi == {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
                        "volumeAttributes": {"secretProviderClass": "azure-kv-secrets"}}
-        assert {"name": "secrets-store", "mountPath": "/mnt/secrets", "readOnly": True} in cont["volumeMounts"]
+        assert {"name": "secrets-store", "mountPath": "/mnt/secrets", "readOnly": True} in s.container["volumeMounts"]
     else:
-        assert "secrets-store" not in volumes
+        assert "secrets-store" not in s.volumes
+
+
+DEPLOYMENT_CONCERNS = [labels_and_namespace, ports, image, env_vars, resources, probes, scraping, service_account,
+                       anti_affinity, pod_security, gpu_placement, key_vault]
+
+
+@pytest.mark.parametrize("concern", DEPLOYMENT_CONCERNS, ids=lambda concern: concern.__name__)
+@pytest.mark.parametrize("env,svc", CASES)
+def test_deployment(rendered, env, svc, concern):
+    """Each concern of each service's Deployment on its own, so that one failure hides no other."""
+    concern(Service(env, svc, rendered[env]))
 
 
 @pytest.mark.parametrize("env,svc", CASES)
@@ -272,10 +333,11 @@ def test_ingresses(rendered, env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_shared_objects(rendered, env):
     objects = rendered[env]
-    namespace, environment, log_level, brokers, _, _ = design.ENVIRONMENTS[env]
-    assert objects.namespace == namespace
+    expected = design.ENVIRONMENTS[env]
+    assert objects.namespace == expected.namespace
     config = objects.get("ConfigMap", "quikapp-config")
-    assert config["data"] == {"ENVIRONMENT": environment, "LOG_LEVEL": log_level, "KAFKA_BROKERS": brokers}
+    assert config["data"] == {"ENVIRONMENT": expected.environment, "LOG_LEVEL": expected.log_level,
+                              "KAFKA_BROKERS": expected.kafka_brokers}
     account = objects.get("ServiceAccount", "quikapp-service")
     assert account["automountServiceAccountToken"] is False
 
@@ -298,9 +360,9 @@ def test_shared_objects(rendered, env):
 
     # The Key Vault class the auth-service pods mount syncs every secret key any pod reads.
     vault = objects.get("SecretProviderClass", "azure-kv-secrets")
-    assert vault["metadata"]["namespace"] == namespace
+    assert vault["metadata"]["namespace"] == expected.namespace
     assert vault["spec"]["provider"] == "azure"
-    assert vault["spec"]["parameters"]["keyvaultName"] == f"{namespace}-kv"
+    assert vault["spec"]["parameters"]["keyvaultName"] == f"{expected.namespace}-kv"
     referenced = {var["valueFrom"]["secretKeyRef"]["key"] for deployment in objects.by_kind["Deployment"].values()
                   for var in container(deployment).get("env", []) if "secretKeyRef" in var.get("valueFrom", {})}
     (synced,) = vault["spec"]["secretObjects"]
@@ -330,9 +392,9 @@ def test_quota_admits_the_replica_floor_with_a_rolling_surge(rendered, env):
     objects = rendered[env]
     hard = objects.get("ResourceQuota", "quikapp-quota")["spec"]["hard"]
     needed: dict[str, float] = {}
+    floor_of_deployment = floors(objects.all)
     for name, deployment in objects.by_kind["Deployment"].items():
-        hpa = objects.get("HorizontalPodAutoscaler", f"{name}-hpa")
-        floor = hpa["spec"]["minReplicas"] if hpa else deployment["spec"]["replicas"]
+        floor = floor_of_deployment[name]
         pods = floor + max(1, -(-floor // 4))
         needed["pods"] = needed.get("pods", 0) + pods
         for kind, amounts in container(deployment)["resources"].items():
