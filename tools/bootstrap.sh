@@ -84,6 +84,16 @@ module_files() {
 part_crds() {
   module_files secrets-store-csi-driver sigs.k8s.io/secrets-store-csi-driver "$SECRETS_STORE_CSI_DRIVER_VERSION" \
     deploy/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml deploy/csidriver.yaml
+  part_argocd_crds
+}
+
+# Argo CD's CRDs: the cluster tests apply deploy/argocd/ against them. Downloaded only (the module
+# is Argo CD's whole source; it is not built here).
+part_argocd_crds() {
+  module_files argocd-crds github.com/argoproj/argo-cd/v3 "$ARGOCD_VERSION" \
+    manifests/crds/application-crd.yaml \
+    manifests/crds/applicationset-crd.yaml \
+    manifests/crds/appproject-crd.yaml
 }
 
 # kwok's default stages (what kwokctl uses when its configuration holds no Stage): the local

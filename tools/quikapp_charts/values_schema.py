@@ -237,6 +237,7 @@ GLOBAL = closed({
         "externalEgressPorts": map_of(PORT, DNS_LABEL),
     }),
     "smokeTest": closed({
+        "postSync": BOOL,
         "image": string(r"^[a-z0-9./:@_-]+$"),
         "timeoutSeconds": integer(1, 300),
         "resources": closed({"requests": RESOURCE_MAP, "limits": RESOURCE_MAP}),

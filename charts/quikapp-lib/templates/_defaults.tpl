@@ -158,6 +158,8 @@ networkPolicy:
     # Azure Blob, Key Vault, push services and partner APIs.
     https: 443
 smokeTest:
+  # Also render the check as an Argo CD PostSync hook Job (the Argo CD Applications set it).
+  postSync: false
   image: docker.io/library/busybox:1.37.0
   timeoutSeconds: 5
   resources:

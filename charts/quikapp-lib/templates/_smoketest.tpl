@@ -4,12 +4,6 @@ A `helm test` pod that asks every enabled service's readiness endpoint through i
 proof that DNS, the Services, the network policies and the pods answer together.
 */}}
 {{- define "quikapp.smoketest" -}}
-{{- $global := include "quikapp.global" . | fromYaml -}}
-{{- $targets := list -}}
-{{- range $svc := include "quikapp.services.enabled" . | fromYamlArray -}}
-{{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
-{{- end -}}
-{{- $test := $global.smokeTest -}}
 apiVersion: v1
 kind: Pod
 metadata:
@@ -22,40 +16,86 @@ metadata:
     helm.sh/hook: test
     helm.sh/hook-delete-policy: before-hook-creation
 spec:
-  restartPolicy: Never
-  automountServiceAccountToken: false
-  securityContext:
-    runAsNonRoot: true
-    runAsUser: 65534
-    runAsGroup: 65534
-    seccompProfile:
-      type: RuntimeDefault
-  containers:
-    - name: smoke-test
-      image: {{ $test.image | quote }}
-      # The script is fixed text; the timeout and the URLs reach it as arguments ($0 is the name),
-      # so no value is ever read by the shell as code.
-      command:
-        - /bin/sh
-        - -c
-        - |
-          timeout="$1"; shift
-          failed=0
-          for url in "$@"; do
-            if wget -q -T "$timeout" -O /dev/null -- "$url"; then echo "ok   $url"; else echo "FAIL $url"; failed=1; fi
-          done
-          exit $failed
-        - smoke-test
-      args:
-        - {{ $test.timeoutSeconds | int | toString | quote }}
-        {{- range $url := $targets }}
-        - {{ $url | quote }}
-        {{- end }}
-      resources:
-        {{- toYaml $test.resources | nindent 8 }}
-      securityContext:
-        allowPrivilegeEscalation: false
-        readOnlyRootFilesystem: true
-        capabilities:
-          drop: [ALL]
+  {{- include "quikapp.smoketest.podSpec" . | nindent 2 }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.smoketest.postSync" $ }}
+The same check as a Job that Argo CD runs after every sync (a PostSync hook; Argo CD never runs
+`helm test`), once every resource is healthy. Rendered when global.smokeTest.postSync is true, as
+the Argo CD Applications set it: a plain `helm install` would create it as an ordinary Job.
+*/}}
+{{- define "quikapp.smoketest.postSync" -}}
+{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- if $global.smokeTest.postSync -}}
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: quikapp-post-sync-check
+  namespace: {{ include "quikapp.namespace" . | quote }}
+  labels:
+    {{- include "quikapp.labels.shared" . | nindent 4 }}
+  annotations:
+    argocd.argoproj.io/hook: PostSync
+    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+spec:
+  backoffLimit: 2
+  activeDeadlineSeconds: 600
+  template:
+    metadata:
+      labels:
+        quikapp.dev/smoke-test: "true"
+        {{- include "quikapp.labels.shared" . | nindent 8 }}
+    spec:
+      {{- include "quikapp.smoketest.podSpec" . | nindent 6 }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.smoketest.podSpec" $ }}
+The check's pod spec, shared by the `helm test` pod and the PostSync Job.
+*/}}
+{{- define "quikapp.smoketest.podSpec" -}}
+{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $targets := list -}}
+{{- range $svc := include "quikapp.services.enabled" . | fromYamlArray -}}
+{{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
+{{- end -}}
+{{- $test := $global.smokeTest -}}
+restartPolicy: Never
+automountServiceAccountToken: false
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 65534
+  runAsGroup: 65534
+  seccompProfile:
+    type: RuntimeDefault
+containers:
+  - name: smoke-test
+    image: {{ $test.image | quote }}
+    # The script is fixed text; the timeout and the URLs reach it as arguments ($0 is the name),
+    # so no value is ever read by the shell as code.
+    command:
+      - /bin/sh
+      - -c
+      - |
+        timeout="$1"; shift
+        failed=0
+        for url in "$@"; do
+          if wget -q -T "$timeout" -O /dev/null -- "$url"; then echo "ok   $url"; else echo "FAIL $url"; failed=1; fi
+        done
+        exit $failed
+      - smoke-test
+    args:
+      - {{ $test.timeoutSeconds | int | toString | quote }}
+      {{- range $url := $targets }}
+      - {{ $url | quote }}
+      {{- end }}
+    resources:
+      {{- toYaml $test.resources | nindent 6 }}
+    securityContext:
+      allowPrivilegeEscalation: false
+      readOnlyRootFilesystem: true
+      capabilities:
+        drop: [ALL]
 {{- end -}}
