@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 from collections.abc import Mapping, Sequence
 
-from . import paths
-from .errors import UserError
+from . import external, paths
 
 
 def run(args: Sequence[str], *, where: str, action: str | None = None, helm: str = "helm",
         check: bool = True, env: Mapping[str, str] | None = None,
         timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run `helm ARGS`; with check, a failure is UserError `WHERE: [ACTION failed: ]MESSAGE`."""
-    binary = paths.tool(helm)
-    try:
-        result = subprocess.run([binary, *args], capture_output=True, text=True,
-                                env=dict(env) if env is not None else None, timeout=timeout)
-    except FileNotFoundError:
-        raise UserError(f"{where}: {helm} not found; run `make tools` (tools/bootstrap.sh)") from None
-    except subprocess.TimeoutExpired:
-        raise UserError(f"{where}: {action or Path(binary).name} gave no answer within {timeout:.0f}s") from None
-    if check and result.returncode != 0:
-        raise UserError(f"{where}: {f'{action} failed: ' if action else ''}{error(result.stderr)}")
-    return result
+    return external.run([paths.tool(helm), *args], name=f"{where}: {action or helm}",
+                        missing="run `make tools` (tools/bootstrap.sh)", check=check, env=env, timeout=timeout,
+                        failed=lambda result: f"{where}: {f'{action} failed: ' if action else ''}{error(result.stderr)}")
 
 
 def error(stderr: str) -> str:

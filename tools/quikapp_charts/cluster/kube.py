@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 import click
 import yaml
 
+from .. import external
 from .. import helm as helm_runner
 from .. import paths
 from ..errors import UserError
@@ -39,19 +40,10 @@ def tool_env() -> dict[str, str]:
 def run(cmd: Sequence[str], *, input: str | None = None, check: bool = True,
         stream: bool = False, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run a tool; on failure raise UserError with one line naming the tool and its last error."""
-    try:
-        proc = subprocess.run(
-            list(cmd), input=input, text=True, env=tool_env(), timeout=timeout,
-            stdout=None if stream else subprocess.PIPE,
-            stderr=None if stream else subprocess.PIPE,
-        )
-    except FileNotFoundError:
-        raise UserError(f"{cmd[0]}: not found; run `make cluster-tools` (tools/bootstrap.sh cluster-tools)") from None
-    except subprocess.TimeoutExpired:
-        raise UserError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}: no answer within {timeout:.0f}s") from None
-    if check and proc.returncode != 0:
-        raise UserError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])} failed: {last_line(proc.stderr or proc.stdout)}")
-    return proc
+    name = f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}"
+    return external.run(cmd, name=name, missing="run `make cluster-tools` (tools/bootstrap.sh cluster-tools)",
+                        failed=lambda proc: f"{name} failed: {last_line(proc.stderr or proc.stdout)}",
+                        check=check, input=input, env=tool_env(), timeout=timeout, stream=stream)
 
 
 def last_line(text: str | None) -> str:
