@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import UserError
+from .inventory import hpa_specs, replica_floor
 
 GPU = "nvidia.com/gpu"
 STACKS = ("spring-boot", "nestjs", "elixir", "go", "python")
@@ -236,19 +237,16 @@ def _anti_affinity(pod_spec: dict) -> str:
 
 def model(env: str, namespace: str, objects: list[dict]) -> Model:
     """The capacity model of one rendered environment."""
-    hpas = {}
-    for hpa in (o for o in objects if o.get("kind") == "HorizontalPodAutoscaler"):
-        target = hpa["spec"].get("scaleTargetRef") or {}
-        hpas[(target.get("kind"), target.get("name"))] = hpa["spec"]
+    hpas = {kind: hpa_specs(objects, kind) for kind in ("Deployment", "StatefulSet")}
     workloads = []
     for obj in objects:
         if obj.get("kind") not in ("Deployment", "StatefulSet"):
             continue
         meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
         name = meta.get("name", "")
-        hpa = hpas.get((obj["kind"], name))
+        hpa = hpas[obj["kind"]].get(name)
         replicas = spec.get("replicas", 1)
-        floor = hpa.get("minReplicas", 1) if hpa else replicas
+        floor = replica_floor(spec, hpa)
         strategy = spec.get("strategy") or {}
         if obj["kind"] == "StatefulSet" or strategy.get("type") == "Recreate":
             surge: str | int = 0

@@ -72,13 +72,14 @@ def pod_gpus(pod_spec: dict) -> int:
                for c in pod_spec.get("containers") or [])
 
 
-def hpa_specs(objects: list[dict]) -> dict[str, dict]:
-    """Deployment name -> the spec of the HorizontalPodAutoscaler that scales it."""
+def hpa_specs(objects: list[dict], kind: str = "Deployment") -> dict[str, dict]:
+    """Workload name -> the spec of the HorizontalPodAutoscaler that scales it (Deployments, or
+    the workloads of another kind)."""
     found = {}
     for hpa in objects:
         if hpa.get("kind") == "HorizontalPodAutoscaler":
             target = _spec(hpa).get("scaleTargetRef") or {}
-            if target.get("kind") == "Deployment":
+            if target.get("kind") == kind:
                 found[target.get("name")] = _spec(hpa)
     return found
 
@@ -87,12 +88,13 @@ def replica_floors(objects: list[dict]) -> dict[str, int]:
     """Deployment name -> its replica floor: the HPA's minReplicas when an HPA scales it (the
     Deployment then has no replicas of its own), else spec.replicas."""
     hpas = hpa_specs(objects)
-    return {_name(d): _floor(_spec(d), hpas.get(_name(d)))
+    return {_name(d): replica_floor(_spec(d), hpas.get(_name(d)))
             for d in objects if d.get("kind") == "Deployment"}
 
 
-def _floor(deployment_spec: dict, hpa_spec: dict | None) -> int:
-    return hpa_spec.get("minReplicas", 1) if hpa_spec else deployment_spec.get("replicas", 1)
+def replica_floor(workload_spec: dict, hpa_spec: dict | None) -> int:
+    """The floor of one workload: its HPA's minReplicas (1 when unset), else its replicas (1)."""
+    return hpa_spec.get("minReplicas", 1) if hpa_spec else workload_spec.get("replicas", 1)
 
 
 def stack_order(stack: str) -> tuple[int, str]:
@@ -122,7 +124,7 @@ def inventory(env: str, namespace: str, objects: list[dict]) -> Inventory:
         pod_labels = (template.get("metadata") or {}).get("labels") or {}
         labels = (deployment.get("metadata") or {}).get("labels") or {}
         hpa = hpas.get(name)
-        floor = _floor(spec, hpa)
+        floor = replica_floor(spec, hpa)
         pdb = next(({k: v for k, v in _spec(p).items() if k in ("minAvailable", "maxUnavailable")}
                     for p in by_kind.get("PodDisruptionBudget", [])
                     if _selects((_spec(p).get("selector") or {}).get("matchLabels"), pod_labels)), None)
