@@ -12,7 +12,7 @@ import click
 from rich import box
 from rich.table import Table
 
-from . import capacity_model, capacity_report, console, node_pool, rendering
+from . import capacity_model, capacity_report, capacity_schedule, console, node_pool, rendering
 from .capacity_model import GPU, point_label, show
 from .errors import CheckFailed, UserError, write_atomically
 
@@ -143,17 +143,23 @@ def _schedule_text(out, s: dict) -> None:
               help="floor, max, or PCT: that percentage of the way from each HPA floor to its ceiling.")
 @click.option("--pool", "pool_spec", metavar="SPEC",
               help=f"Node pools, e.g. {node_pool.DEFAULT_SPEC}: also check the pods fit on them.")
+@click.option("--schedule", is_flag=True,
+              help="Also place the pods with the real scheduler on the local cluster, on --pool "
+                   f"(default {node_pool.DEFAULT_SPEC}); the pool and namespace are removed afterwards.")
+@click.option("--zones", type=click.IntRange(1, 10), default=node_pool.DEFAULT_ZONES, show_default=True,
+              help="Zones the pool's nodes are spread over (--schedule).")
 @click.option("--output", "-o", "output", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True, help="text for people, json for machines, html: one self-contained page.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the output to this file instead of stdout.")
-def command(env: str, at: str, pool_spec: str | None, output: str, out: Path | None) -> None:
+def command(env: str, at: str, pool_spec: str | None, schedule: bool, zones: int, output: str,
+            out: Path | None) -> None:
     """Requests and limits (CPU, memory, GPUs, pods, claims) of ENV per stack and in total, at the
     floor, at the HPA ceilings and at --at, each with a rolling-update surge, against its
     ResourceQuota; which HPA ceilings the quota makes unreachable. Exit 1 when ENV does not fit at
     --at (with its surge), with the reason."""
     point = capacity_model.parse_point(at)
-    pools = node_pool.parse(pool_spec) if pool_spec else None
+    pools = node_pool.parse(pool_spec or node_pool.DEFAULT_SPEC) if pool_spec or schedule else None
     if out is not None and output == "text":
         raise UserError("--out: needs --output json or html")
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
@@ -161,7 +167,10 @@ def command(env: str, at: str, pool_spec: str | None, output: str, out: Path | N
     rendered = rendering.render(env)
     objects = rendered.objects
     model = capacity_model.model(env, rendered.namespace, objects)
-    report = capacity_report.report(model, point, pools)
+    placement = None
+    if schedule:
+        placement = capacity_schedule.schedule(model, objects, point, pools, zones)
+    report = capacity_report.report(model, point, pools, placement)
     if output == "html" or (output == "json" and out is not None):
         document = capacity_report.html(report) if output == "html" else json.dumps(report, indent=2) + "\n"
         if out is None:

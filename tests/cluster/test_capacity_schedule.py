@@ -1,0 +1,125 @@
+"""`quikapp-charts capacity live --at max --schedule`: the real kube-scheduler places live at its
+HPA ceilings on a production-shaped pool of kwok nodes; the report's numbers are checked against
+a hand count from the render, and the pool and namespace are gone afterwards."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from quikapp_charts import capacity_report, paths
+
+from clusterlib import kubectl_json, render
+
+pytestmark = pytest.mark.cluster
+
+CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
+GPU = "nvidia.com/gpu"
+
+
+def capacity(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, "capacity", *args], capture_output=True, text=True, cwd=paths.ROOT,
+                          timeout=900)
+
+
+def peak(rendered: list[dict]) -> dict[str, dict]:
+    """Deployment -> replicas at the HPA ceiling, GPUs per pod, and whether one pod per node."""
+    ceilings = {h["spec"]["scaleTargetRef"]["name"]: h["spec"]["maxReplicas"]
+                for h in rendered if h["kind"] == "HorizontalPodAutoscaler"}
+    found = {}
+    for dep in (o for o in rendered if o["kind"] == "Deployment"):
+        name, pod = dep["metadata"]["name"], dep["spec"]["template"]["spec"]
+        anti = (pod.get("affinity") or {}).get("podAntiAffinity") or {}
+        found[name] = {
+            "replicas": ceilings.get(name, dep["spec"].get("replicas", 1)),
+            "gpus": sum(int(c["resources"]["limits"].get(GPU, 0)) for c in pod["containers"]),
+            "cores": sum(cores(c["resources"]["requests"]["cpu"]) for c in pod["containers"]),
+            "one_per_node": bool(anti.get("requiredDuringSchedulingIgnoredDuringExecution")),
+        }
+    return found
+
+
+def cores(text: str) -> float:
+    return float(text[:-1]) / 1000 if str(text).endswith("m") else float(text)
+
+
+def assert_cleaned_up() -> None:
+    namespaces = {n["metadata"]["name"] for n in kubectl_json("get", "namespaces")["items"]}
+    assert "quikapp-capacity-live" not in namespaces
+    assert kubectl_json("get", "nodes", "-l", "quikapp.io/capacity-run")["items"] == []
+
+
+def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):
+    expected = peak(render("live"))
+    out = tmp_path / "live.json"
+    result = capacity("live", "--at", "max", "--schedule", "--pool", "cpu=100x16c64g,gpu=8x4gpu",
+                      "-o", "json", "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    s = report["schedule"]
+    total = sum(d["replicas"] for d in expected.values())
+    assert s["poolNodes"] == 108 and len(s["nodes"]) == 108
+    assert s["pods"] == s["scheduled"] == total
+    assert s["pending"] == [] and s["refusedByQuota"] == []
+    assert sum(n["pods"] for n in s["nodes"]) == total
+    gpu_nodes = [n for n in s["nodes"] if n["pool"] == "gpu"]
+    assert sum(n["gpu"]["used"] for n in gpu_nodes) == sum(d["replicas"] * d["gpus"] for d in expected.values())
+    assert all(n["gpu"]["used"] <= 4 for n in gpu_nodes)
+    assert s["idleGpuNodes"] == [n["name"] for n in gpu_nodes if n["gpu"]["used"] == 0]
+    # GPU pods fill the GPU nodes and nothing else does: their CPU is that of the GPU pods alone.
+    gpu_cores = sum(d["replicas"] * d["cores"] for d in expected.values() if d["gpus"])
+    assert sum(n["cpu"]["used"] for n in gpu_nodes) == pytest.approx(gpu_cores)
+    spread = {row["deployment"]: row for row in s["spread"]}
+    for name, d in expected.items():
+        if d["one_per_node"]:
+            assert spread[name]["pods"] == spread[name]["nodes"] == d["replicas"], name
+            assert spread[name]["maxPerNode"] == 1
+            assert sum(spread[name]["zones"].values()) == d["replicas"]
+    assert_cleaned_up()
+
+    # The page of the same report, in a real browser.
+    page = tmp_path / "live.html"
+    page.write_text(capacity_report.html(report))
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is missing: run tools/bootstrap.sh browser"
+    shot = tmp_path / "live.png"
+    proc = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
+                           "--window-size=1280,2600", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and shot.read_bytes()[:4] == b"\x89PNG", proc.stderr
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert f"On the scheduler: {total} of {total} pods placed on 108 nodes" in dom
+    assert 'aria-label="Utilisation per node"' in dom
+
+
+def test_a_small_pool_leaves_pods_pending_with_the_schedulers_reasons(local_cluster, tmp_path):
+    expected = peak(render("live"))
+    cpu_nodes, gpus = 20, 2 * 4
+    one_per_node = sum(max(0, d["replicas"] - cpu_nodes) for d in expected.values()
+                       if d["one_per_node"] and not d["gpus"])
+    gpu_short = sum(d["replicas"] * d["gpus"] for d in expected.values()) - gpus
+    out = tmp_path / "small.json"
+    result = capacity("live", "--at", "max", "--schedule", "--pool", f"cpu={cpu_nodes}x16c64g,gpu=2x4gpu",
+                      "-o", "json", "--out", str(out))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr
+    assert f"scheduler: {one_per_node + gpu_short} pods pending" in errors[0]
+    pending = json.loads(out.read_text())["schedule"]["pending"]
+    assert len(pending) == one_per_node + gpu_short
+    by_kind = {"anti": 0, "gpu": 0}
+    for pod in pending:
+        assert pod["reason"] == "Unschedulable"
+        assert re.match(r"0/\d+ nodes are available: ", pod["message"]), pod["message"]
+        if expected[pod["deployment"]]["gpus"]:
+            assert f"Insufficient {GPU}" in pod["message"]
+            by_kind["gpu"] += 1
+        else:
+            assert "anti-affinity" in pod["message"]
+            by_kind["anti"] += 1
+    assert by_kind == {"anti": one_per_node, "gpu": gpu_short}
+    assert_cleaned_up()
