@@ -3,12 +3,13 @@ clones of the repository."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 import yaml
 
 from quikapp_charts import paths
-from release_support import cli, fresh_clone, git
+from release_support import cli, fresh_clone, git, signing_key  # noqa: F401 (fixture)
 
 CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
 
@@ -64,9 +65,24 @@ def test_a_chart_changed_since_its_release_must_carry_a_higher_version(released_
 
 
 def commit_change(clone, relative: str, line: str, subject: str) -> None:
+    """A change as a contributor makes it: edit, `generate` (the umbrella's archive of the chart), commit."""
     path = clone / relative
     path.write_text(path.read_text() + line)
-    git(clone, "commit", "-qam", subject)
+    generated = cli(clone, "generate")
+    assert generated.returncode == 0, generated.stderr
+    git(clone, "add", "-A", "charts")
+    git(clone, "commit", "-qm", subject)
+
+
+def test_release_refuses_a_checkout_whose_generated_files_are_stale(released_clone):
+    clone = released_clone
+    values = clone / "charts/go/values.yaml"
+    values.write_text(values.read_text() + "# tuned\n")
+    git(clone, "commit", "-qam", "go: tune without generate")
+    result = cli(clone, "release", "go", "patch", "--dry-run")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: release: charts/quikapp/charts/go-0.1.0.tgz differ from what "
+                                     "`quikapp-charts generate` writes; generate and commit first")
 
 
 def test_release_dry_run_shows_the_plan_and_writes_nothing(released_clone):
@@ -92,10 +108,12 @@ def test_release_refuses_a_dirty_checkout(released_clone):
     assert git(clone, "tag", "--list", "go-0.1.1") == ""
 
 
-def test_release_bumps_writes_notes_records_snapshots_commits_tags_and_packages(released_clone):
+def test_release_bumps_writes_notes_records_snapshots_commits_tags_and_packages(released_clone, signing_key):
     clone = released_clone
+    secring, pubring = signing_key
     commit_change(clone, "charts/go/values.yaml", "# tuned\n", "go: fix the probe timeouts")
-    result = cli(clone, "release", "go", "patch", "--app-version", "2.7.0", "--out", str(clone / "dist"), "-o", "json")
+    result = cli(clone, "release", "go", "patch", "--app-version", "2.7.0", "--out", str(clone / "dist"),
+                 "--sign", "QuikApp Release", "--keyring", str(secring), "-o", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     # appVersion moved for every application chart, so each is released (quikapp-lib has none).
@@ -114,6 +132,16 @@ def test_release_bumps_writes_notes_records_snapshots_commits_tags_and_packages(
     # The release commit itself is no change of the next version; the gate is satisfied.
     assert cli(clone, "versions").returncode == 0
     assert sorted(p.name for p in (clone / "dist").iterdir()) == sorted(
-        f"{c}-0.1.1.tgz" for c in CHARTS if c != "quikapp-lib")
+        f"{c}-0.1.1.tgz{ext}" for c in CHARTS if c != "quikapp-lib" for ext in ("", ".prov"))
+    verified = subprocess.run([paths.tool("helm"), "verify", str(clone / "dist/quikapp-0.1.1.tgz"), "--keyring",
+                               str(pubring)], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stderr
+    # Artifact Hub's signKey names the key that signed; the README and the images follow the release.
+    fingerprint = verified.stdout.split("Using Key With Fingerprint: ")[1].split()[0]
+    assert yaml.safe_load(go["annotations"]["artifacthub.io/signKey"]) == {
+        "fingerprint": fingerprint, "url": "https://charts.quikapp.dev/pubkey.asc"}
+    assert "quikapp.azurecr.io/search-service:2.7.0" in go["annotations"]["artifacthub.io/images"]
+    assert "| Chart version | 0.1.1 |" in (clone / "charts/go/README.md").read_text()
+    assert cli(clone, "generate", "--check").returncode == 0
     snapshot_text = "".join(p.read_text() for p in (clone / "tests/__snapshots__").rglob("*") if p.is_file())
-    assert "helm.sh/chart: go-0.1.1" in snapshot_text and "helm.sh/chart: go-0.1.0" not in snapshot_text
+    assert 'helm.sh/chart: "go-0.1.1"' in snapshot_text and 'helm.sh/chart: "go-0.1.0"' not in snapshot_text

@@ -110,7 +110,10 @@ class Signer:
         self._gpg(["--import", str(self.keyring)], f"{paths.shown(self.keyring)}: not a PGP keyring gpg can import")
         listing = self._gpg(["--with-colons", "--list-secret-keys", self.key],
                             f"{paths.shown(self.keyring)}: no secret key '{self.key}'")
-        created = [int(f.split(":")[5]) for f in listing.splitlines() if f.split(":")[0] in ("sec", "ssb")]
+        records = [line.split(":") for line in listing.splitlines()]
+        created = [int(r[5]) for r in records if r[0] in ("sec", "ssb")]
+        # The primary key's fingerprint (the first after `sec`): what Artifact Hub's signKey names.
+        self.fingerprint = next((r[9] for r in records if r[0] == "fpr"), "")
         if not created:
             raise UserError(f"{paths.shown(self.keyring)}: no secret key '{self.key}'")
         # The newest (sub)key's creation: gpg refuses to sign with a key "created in the future".

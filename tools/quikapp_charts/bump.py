@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from . import chart_versions, console, dependencies, paths
+from . import chart_docs, chart_versions, console, dependencies, paths
 
 
 @click.command("bump")
@@ -24,7 +24,8 @@ def command(chart: str, part: str, app_version: str | None, dry_run: bool, outpu
     changes = chart_versions.plan(chart, part, charts, app_version)
     if not dry_run:
         chart_versions.apply(changes, charts, app_version)
-        dependencies.sync()
+        chart_docs.write_all()  # the READMEs name the versions; the images carry appVersion
+        dependencies.sync()  # after the READMEs: the archives carry them
     rows = [{"chart": name, "from": old, "to": new} for name, (old, new) in changes.items()]
     if output == "json":
         console.emit_json({"dryRun": dry_run, "appVersion": app_version, "charts": rows})

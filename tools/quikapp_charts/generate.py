@@ -14,9 +14,16 @@ import click
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from . import dependencies, paths, service_table, values_schema
+from . import chart_docs, dependencies, paths, service_table, values_schema
 from .errors import CheckFailed, UserError, write_atomically
 from .yaml_roundtrip import roundtrip
+
+
+# What drifted, for the files generate writes besides the catalogue and the schemas.
+GENERATED = {
+    "README.md": "differs from the README generated from the values schema and the defaults",
+    "Chart.yaml": f"{chart_docs.IMAGES} differs from the images the chart deploys",
+}
 
 
 def _set_owned(entry: CommentedMap, owned: dict) -> None:
@@ -108,6 +115,8 @@ def plan(table: Path | None = None, charts: Path | None = None) -> dict[Path, tu
         schema_file = charts / chart / "values.schema.json"
         current = schema_file.read_text() if schema_file.is_file() else ""
         result[schema_file] = (current, values_schema.dumps(schema))
+    stack_texts = {stack: result[charts / stack / "values.yaml"][1] for stack in paths.STACKS}
+    result.update(chart_docs.plan(charts, services, stack_texts))
     return result
 
 
@@ -122,7 +131,9 @@ def command(check: bool) -> None:
         if current == generated:
             continue
         name = values_file.relative_to(paths.ROOT)
-        if check and values_file.suffix == ".json":
+        if check and values_file.name in GENERATED:
+            drift.append(f"{name}: {GENERATED[values_file.name]}")
+        elif check and values_file.suffix == ".json":
             drift.append(f"{name}: differs from the schema generated from the service table")
         elif check:
             old = ((yaml.load(current) or {}).get("catalogue") or {}).get("services") or {}

@@ -9,17 +9,20 @@ files it wrote are put back and nothing is committed or tagged.
 """
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from . import archives, chart_versions, console, dependencies, paths, release_notes, released
+from . import archives, chart_docs, chart_versions, console, dependencies, paths, release_notes, released
 from .errors import UserError, write_atomically
 
 CHANGES = "artifacthub.io/changes"
+SIGN_KEY = "artifacthub.io/signKey"
 SNAPSHOTS = "tests/test_snapshots.py"
+KEY_URL = "https://charts.quikapp.dev/pubkey.asc"
 
 
 def plan(chart: str, part: str, app_version: str | None) -> tuple[dict, dict, dict]:
@@ -43,16 +46,25 @@ def record_snapshots() -> None:
         raise UserError(f"{SNAPSHOTS}: recording the snapshots failed ({tail[0].strip()})")
 
 
-def write_release(changes: dict, charts: dict, commits: dict, app_version: str | None, created: list[Path]) -> None:
-    """Chart.yaml files, changelogs, dependency archives and snapshots of the release (no commit yet);
-    the files it creates are added to created."""
+def write_release(changes: dict, charts: dict, commits: dict, app_version: str | None,
+                  signer: archives.Signer | None, key_url: str, created: list[Path]) -> None:
+    """Chart.yaml files, changelogs, READMEs, dependency archives and snapshots of the release (no
+    commit yet); the files it creates are added to created."""
     annotations = {name: {CHANGES: release_notes.changes_annotation(commits[name])} for name in changes}
+    if signer:
+        for name in changes:
+            annotations[name][SIGN_KEY] = f"fingerprint: {signer.fingerprint}\nurl: {key_url}\n"
     chart_versions.apply(changes, charts, app_version, annotations)
-    created.extend(dependencies.sync())
     charts = chart_versions.load_charts()
     for name, (_, new) in changes.items():
         write_atomically(charts[name].directory / "CHANGELOG.md", release_notes.changelog(charts[name], charts, new))
+    chart_docs.write_all()
+    created.extend(dependencies.sync())  # last: the archives carry the files written above
     record_snapshots()
+
+
+def charts_readmes(charts: dict) -> list[Path]:
+    return [chart.directory / "README.md" for chart in charts.values()]
 
 
 def put_back(created: list[Path]) -> None:
@@ -61,6 +73,25 @@ def put_back(created: list[Path]) -> None:
     for path in created:
         if path.exists() and not released.git("ls-files", str(path), check=False).strip():
             path.unlink()
+
+
+def cut(rows: list[dict], changes: dict, charts: dict, commits: dict, app_version: str | None,
+        signer: archives.Signer | None, key_url: str) -> None:
+    """Write, commit and tag the release; on failure put the files back."""
+    created = [charts[name].directory / "CHANGELOG.md" for name in changes] + \
+        [path for path in charts_readmes(charts) if not path.exists()]
+    try:
+        write_release(changes, charts, commits, app_version, signer, key_url, created)
+        snapshots = ["tests/__snapshots__"] if (paths.ROOT / "tests/__snapshots__").is_dir() else []
+        # What the release changed and the files it made; nothing else of the checkout.
+        released.git("add", "--update", "--", "charts", *snapshots)
+        released.git("add", "--", *(str(path) for path in created if path.exists()))
+        released.git("commit", "--quiet", "-m", "Release " + ", ".join(row["tag"] for row in rows))
+    except BaseException:
+        put_back(created)
+        raise
+    for row in rows:
+        released.git("tag", "--annotate", row["tag"], "-m", f"{row['chart']} {row['to']}")
 
 
 @click.command("release")
@@ -74,10 +105,12 @@ def put_back(created: list[Path]) -> None:
               help="PGP secret keyring holding the signing key.")
 @click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="File holding the key's passphrase, when it has one.")
+@click.option("--key-url", default=KEY_URL, show_default=True,
+              help="Where the signing key's public part is published (Artifact Hub's signKey).")
 @click.option("--dry-run", is_flag=True, help="Show the versions, tags and notes; write nothing.")
 @console.output_option
 def command(chart: str, part: str, app_version: str | None, out: Path, sign_key: str | None,
-            keyring: Path | None, passphrase_file: Path | None, dry_run: bool, output: str) -> None:
+            keyring: Path | None, passphrase_file: Path | None, key_url: str, dry_run: bool, output: str) -> None:
     """Bump CHART (PART: major, minor, patch or X.Y.Z), write notes, snapshots, commit, tag, package."""
     if sign_key and not keyring:
         raise UserError("release: --sign needs --keyring (a PGP secret keyring)")
@@ -86,6 +119,10 @@ def command(chart: str, part: str, app_version: str | None, out: Path, sign_key:
     dirty = released.git("status", "--porcelain", "--untracked-files=no").splitlines()
     if dirty and not dry_run:
         raise UserError(f"release: commit or stash first; {len(dirty)} changed file(s), e.g. {dirty[0][3:]}")
+    stale = chart_docs.drifted() + [line.split(":")[0] for line in dependencies.drift()]
+    if stale:
+        raise UserError(f"release: {', '.join(stale)} differ from what `quikapp-charts generate` writes; "
+                        "generate and commit first")
     changes, charts, commits = plan(chart, part, app_version)
     taken = [released.tag_name(name, new) for name, (_, new) in changes.items()
              if released.git("tag", "--list", released.tag_name(name, new)).strip()]
@@ -95,23 +132,10 @@ def command(chart: str, part: str, app_version: str | None, out: Path, sign_key:
             for name, (old, new) in changes.items()]
     packaged = []
     if not dry_run:
-        created = [charts[name].directory / "CHANGELOG.md" for name in changes]
-        try:
-            write_release(changes, charts, commits, app_version, created)
-            snapshots = ["tests/__snapshots__"] if (paths.ROOT / "tests/__snapshots__").is_dir() else []
-            released.git("add", "--", "charts", *snapshots)
-            released.git("commit", "--quiet", "-m", "Release " + ", ".join(row["tag"] for row in rows))
-        except BaseException:
-            put_back(created)
-            raise
-        for row in rows:
-            released.git("tag", "--annotate", row["tag"], "-m", f"{row['chart']} {row['to']}")
         signer = archives.Signer(sign_key, keyring, passphrase_file) if sign_key else None
-        if signer:
-            with signer:
-                packaged = archives.package_all(out, list(changes), signer)
-        else:
-            packaged = archives.package_all(out, list(changes))
+        with signer or contextlib.nullcontext():
+            cut(rows, changes, charts, commits, app_version, signer, key_url)
+            packaged = archives.package_all(out, list(changes), signer)
     if output == "json":
         console.emit_json({"dryRun": dry_run, "appVersion": app_version, "charts": rows, "packaged": packaged})
         return

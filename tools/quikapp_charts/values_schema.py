@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import paths
+from . import paths, values_docs
 from .service_table import Service
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -248,7 +248,7 @@ GLOBAL = closed({
     "then": {"properties": {"image": {"properties": {"requirePinned": {"const": True}}}}},
 }])
 
-DEFS = {"service": SERVICE, "global": GLOBAL}
+DEFS = {"service": values_docs.describe_service(SERVICE), "global": values_docs.describe_global(GLOBAL)}
 SERVICE_REF = {"$ref": "#/$defs/service"}
 
 
@@ -271,7 +271,7 @@ def stack_values(stack: str, services: list[Service]) -> dict:
         **layers,
         "quikapp-lib": {"type": "object"},
     }
-    return closed(properties)
+    return values_docs.describe_stack(closed(properties))
 
 
 def _document(title: str, body: dict) -> dict:
@@ -283,7 +283,8 @@ def schemas(services: list[Service]) -> dict[str, dict]:
     out = {}
     for stack in paths.STACKS:
         out[stack] = _document(f"QuikApp {stack} chart values", stack_values(stack, services))
-    umbrella = {stack: stack_values(stack, services) for stack in paths.STACKS}
+    umbrella = {stack: {"description": f"The {stack} stack chart's values (its README lists them).",
+                        **stack_values(stack, services)} for stack in paths.STACKS}
     umbrella["global"] = {"$ref": "#/$defs/global"}
     umbrella["quikapp-lib"] = {"type": "object"}
     out["quikapp"] = _document("QuikApp values (values/<env>.yaml)", closed(umbrella))
