@@ -82,6 +82,8 @@ def broken(tmp_path_factory):
     template.write_text(text.replace("revisionHistoryLimit: 5\n", (
         'revisionHistoryLimit: {{ if and (eq $svc.name "moderation-service") $global.replicaOverride }}'
         'five{{ else }}5{{ end }}\n')))
+    regenerated = cli("generate", root=root)  # the umbrella renders the library from its archive
+    assert regenerated.code == 0, regenerated.stderr
     return root
 
 
