@@ -15,8 +15,8 @@ objects per environment); `--env live` measures one environment, and validate --
 becomes `validate live`.
 
 Measurements, each for both copies:
-  generate            service table -> every stack chart's values.yaml and values.schema.json
-                      (generate.plan and the writes, in this process)
+  generate            service table -> every stack chart's values.yaml and values.schema.json,
+                      and the dependency archives (generate.plan, the writes, dependencies.sync)
   helm template x N   every environment rendered by the pinned helm, one after another
   validate --all      `quikapp-charts validate --all` (or the --env ones) in a new process on the copy
 """
@@ -47,8 +47,9 @@ def scratch_copy(target: Path) -> Path:
     (target / "tools").mkdir()
     shutil.copy(paths.ROOT / "tools" / "versions.env", target / "tools" / "versions.env")
     (target / ".cache").mkdir()
-    if paths.CACHE_BIN.is_dir():
-        (target / ".cache" / "bin").symlink_to(paths.CACHE_BIN)
+    for folder in (paths.CACHE_BIN, paths.MODULE_FILES):  # pinned tools, files from Go modules
+        if folder.is_dir():
+            (target / ".cache" / folder.name).symlink_to(folder)
     return target
 
 
@@ -71,9 +72,12 @@ def grow_table(text: str, copies: int) -> str:
 
 
 def run_generate(root: Path) -> None:
+    """What `quikapp-charts generate` does: the stack charts' values and schemas, then the
+    dependency archives the umbrella chart renders from."""
     for path, (current, generated) in generate.plan(root / "charts" / "services.md", root / "charts").items():
         if current != generated:
             write_atomically(path, generated)
+    dependencies.sync(root / "charts")
     dependencies.sync(root / "charts")
 
 
@@ -112,6 +116,11 @@ def main() -> None:
         table.write_text(grow_table(table.read_text(), args.copies))
         run_generate(grown)
         sizes = {"base": count_services(base), "grown": count_services(grown)}
+        for which, root in (("base", base), ("grown", grown)):  # the render has what the table says
+            rendered = rendering.render(envs[0], values_dir=root / "values", chart=root / "charts" / "quikapp")
+            deployments = sum(1 for o in rendered.objects if o.get("kind") == "Deployment")
+            if deployments != sizes[which]:
+                raise SystemExit(f"{which}: {envs[0]} renders {deployments} Deployments for {sizes[which]} services")
         cases = {
             "generate": lambda root: run_generate(root),
             f"helm template x{len(envs)}": lambda root: helm_template_all(root, envs),
