@@ -2,18 +2,18 @@
 Usage: {{ include "quikapp.deployment.replicas" (dict "ctx" $ "svc" $svc) }}
 The Deployment's replica count. Without an HPA: the environment's count. With one, the HPA owns the
 count and its floor is minReplicas: a new Deployment starts at that floor, so an install is not done
-(helm --wait, ct, Argo CD health) before the floor is up; an existing one keeps what the HPA gave it,
-raised to a higher floor, so an upgrade never scales it down. Under `helm template` (Argo CD) the
-lookup is empty and the floor is rendered; the Applications ignore /spec/replicas on later syncs.
+(helm --wait, ct, Argo CD health) before the floor is up; an existing one is given exactly what it
+runs now, so an upgrade neither scales it down nor contends with the HPA for the field (with
+server-side apply, any other value would conflict with the HPA's ownership); a raised floor is the
+HPA's to reach. Under `helm template` (Argo CD) the lookup is empty and the floor is rendered; the
+Applications ignore /spec/replicas on later syncs.
 */}}
 {{- define "quikapp.deployment.replicas" -}}
-{{- $floor := int .svc.replicas -}}
+{{- $live := dict -}}
 {{- if .svc.autoscaling.enabled -}}
-{{- $live := lookup "apps/v1" "Deployment" (include "quikapp.namespace" .ctx) .svc.name -}}
-{{- max $floor (int (dig "spec" "replicas" 0 $live)) -}}
-{{- else -}}
-{{- $floor -}}
+{{- $live = lookup "apps/v1" "Deployment" (include "quikapp.namespace" .ctx) .svc.name -}}
 {{- end -}}
+{{- int (dig "spec" "replicas" .svc.replicas $live) -}}
 {{- end -}}
 
 {{/*
