@@ -20,7 +20,7 @@ from clusterlib import Installer, Shape, cluster_shape, render
 
 # The lifecycle checks stop and restart the cluster, so they go first; `ct install` wants the GPU
 # nodes free of the environments; the drain and the upgrade change what is installed, so they go last.
-ORDER = {"test_lifecycle.py": 0, "test_ct_install.py": 1, "test_drain.py": 3, "test_upgrade.py": 4}
+ORDER = {"test_lifecycle.py": 0, "test_ct_install.py": 1, "test_plain_install.py": 1, "test_drain.py": 3, "test_upgrade.py": 4}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,6 +11,7 @@ from .kind import kind_down, kind_shape_nodes, kind_up
 from .kube import api_ready, say
 from .kwok import local_cluster_exists, local_down, local_up
 from .nodes import local_nodes, wait_for_nodes
+from .platform import prepare_environments
 from .storage import ensure_secrets_store, ensure_storage_class
 
 
@@ -34,6 +35,7 @@ def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int =
     wait_for_nodes(nodes, gpu_nodes, hint=f" (see {logs.relative_to(paths.ROOT)})" if provider == "local" else "")
     ensure_storage_class()
     ensure_secrets_store()
+    prepare_environments()
     say(f"cluster {CLUSTER_NAME} ({provider}) is up in {time.monotonic() - start:.0f}s; "
         f"KUBECONFIG={KUBECONFIG.relative_to(paths.ROOT)}")
 
