@@ -41,14 +41,14 @@ def test_check_names_what_drifted(workspace):
 def test_adding_a_row_adds_a_service(workspace):
     table = workspace / "charts" / "services.md"
     table.write_text(table.read_text().replace(
-        "| cdn-service | 5022 | 5023 | 2 | 10 | backend |",
-        "| cdn-service | 5022 | 5023 | 2 | 10 | backend |\n| poll-service | 5024 | 5025 | 1 | 4 | backend |"))
+        "| cdn-service | 5022 | 5023 | 2 | 10 | backend | Yes |",
+        "| cdn-service | 5022 | 5023 | 2 | 10 | backend | Yes |\n| poll-service | 5024 | 5025 | 1 | 4 | backend | No |"))
     for values_file, (_, text) in generate.plan(table, workspace / "charts").items():
         values_file.write_text(text)
     dependencies.sync(workspace / "charts")
     entry = yaml.safe_load((workspace / "charts" / "go" / "values.yaml").read_text())["catalogue"]["services"]["poll-service"]
     assert entry == {"tier": "backend", "ports": {"http": 5024, "grpc": 5025}, "replicas": 1,
-                     "autoscaling": {"maxReplicas": 4}}
+                     "autoscaling": {"maxReplicas": 4}, "egress": {"internet": False}}
     objects = rendering.render("dev", values_dir=workspace / "values", chart=workspace / "charts" / "quikapp").objects
     deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
     assert len(deployments) == 34

@@ -120,6 +120,16 @@ part_venv() {
   echo "$sum" > "$venv/.pyproject.sum"
 }
 
+# checkov in a venv of its own: its many pinned dependencies never meet the project's.
+part_checkov() {
+  local venv="$cache/checkov"
+  [[ -x "$venv/bin/checkov" && "$(cat "$venv/.version" 2>/dev/null)" == "$CHECKOV_VERSION" ]] && return
+  say "checkov $CHECKOV_VERSION: installing into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  echo "$CHECKOV_VERSION" > "$venv/.version"
+}
+
 part_chart_tools() {
   up_to_date helm "$HELM_VERSION" || use_from_path helm "$HELM_VERSION" version --short ||
     go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm \
@@ -158,7 +168,7 @@ parts=("$@")
 [[ ${#parts[@]} -gt 0 ]] || parts=(venv chart-tools)
 for part in "${parts[@]}"; do
   case "$part" in
-    venv) part_venv ;;
+    venv) part_venv; part_checkov ;;
     chart-tools) part_chart_tools ;;
     cluster-tools) part_cluster_tools ;;
     browser) part_browser ;;

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import click
 
-from . import (bump, capacity, diff, generate, list_services, new_env, package, preflight, publish, release,
-               render, validate, versions)
+from . import (bump, capacity, diff, generate, list_services, netpol, new_env, package, preflight, publish,
+               release, render, validate, versions)
 from .cluster import command as cluster
 from .console import EXIT_CODES
 from .errors import CheckFailed, UserError
@@ -19,8 +19,8 @@ def cli() -> None:
     """Generate, render, validate, diff, package and install the QuikApp charts."""
 
 
-for _module in (generate, render, validate, list_services, diff, new_env, cluster, capacity, preflight, bump,
-                package, publish, versions, release):
+for _module in (generate, render, validate, list_services, netpol, diff, new_env, cluster, capacity, preflight,
+                bump, package, publish, versions, release):
     cli.add_command(_module.command)
 
 

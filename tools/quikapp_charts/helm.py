@@ -43,7 +43,9 @@ def error(stderr: str) -> str:
             if message in ("validation failed", "'allOf' failed"):
                 taken_depth = None
                 continue
-            key = (chart + where.strip("/").replace("/", ".")) or "(top)"
+            # A JSON pointer: segments split on "/", with "~1" for a "/" and "~0" for a "~" in a key.
+            segments = [s.replace("~1", "/").replace("~0", "~") for s in where.strip("/").split("/") if s]
+            key = (chart + ".".join(segments)) or "(top)"
             problems.append(f"{key}: {message}")
             taken_depth = depth
             continue

@@ -34,6 +34,8 @@ COLUMNS = {
     "Ingress": ("ingress", False),
     "GPU": ("flag", False),
     "Clustering": ("flag", False),
+    # HTTPS to the internet (push services, partner APIs, Blob storage, Databricks); No when absent.
+    "Internet": ("flag", False),
     "Tier": ("tier", True),
 }
 INGRESS_KINDS = {"Yes": "http", "WebSocket": "websocket", "No": None}
@@ -58,6 +60,7 @@ class Service:
     clustering: bool | None = None
     ingress: str | None = None  # "http", "websocket" or None
     has_ingress_column: bool = False
+    internet: bool = False
 
     def catalogue_entry(self) -> dict:
         """The keys `generate` owns in the stack chart's `services.<name>` entry."""
@@ -66,6 +69,7 @@ class Service:
             "ports": dict(self.ports),
             "replicas": self.min_replicas,
             "autoscaling": {"maxReplicas": self.max_replicas},
+            "egress": {"internet": self.internet},
         }
         if self.gpu is not None:
             entry["gpu"] = {"enabled": self.gpu}
@@ -226,6 +230,8 @@ def _services_of(path: Path, lines: list[str], table: _Table) -> list[Service]:
             service.gpu = _choice(row["GPU"], where["GPU"], "GPU", FLAGS)
         if "Clustering" in row:
             service.clustering = _choice(row["Clustering"], where["Clustering"], "Clustering", FLAGS)
+        if "Internet" in row:
+            service.internet = _choice(row["Internet"], where["Internet"], "Internet", FLAGS)
         if "Ingress" in row:
             service.has_ingress_column = True
             service.ingress = _choice(row["Ingress"], where["Ingress"], "Ingress", INGRESS_KINDS)

@@ -12,7 +12,7 @@ import json
 from . import paths, values_docs
 from .service_table import Service
 
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # at most 63 characters
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PORT_NAME = r"^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$"
@@ -98,6 +98,9 @@ TOLERATION = closed({
 }, required=["key"])
 TOLERATIONS = {"type": "array", "items": TOLERATION}
 NODE_SELECTOR = map_of(string(LABEL_VALUE), LABEL_KEY)
+# Pods outside the namespace that a policy admits: their namespace and their labels (the library's
+# defaults name both; a values file can add labels, never remove them).
+OUTSIDE_PEER = closed({"namespace": string(DNS_LABEL), "podLabels": NODE_SELECTOR})
 
 ENV_SOURCE = {
     "oneOf": [
@@ -183,10 +186,16 @@ SERVICE = closed({
     }),
     "keyVault": closed({"enabled": BOOL, "secretProviderClass": string(DNS_LABEL), "mountPath": string(MOUNT_PATH)}),
     "callers": {"type": "array", "items": string(DNS_LABEL), "uniqueItems": True},
+    "egress": closed({
+        "internet": BOOL,
+        "dataStores": {"type": "array", "items": string(DNS_LABEL), "uniqueItems": True},
+    }),
     "writablePaths": map_of(string(MOUNT_PATH), DNS_LABEL),
     "podSecurityContext": POD_SECURITY_CONTEXT,
     "securityContext": SECURITY_CONTEXT,
     "terminationGracePeriodSeconds": integer(0, 3600),
+    "ephemeralStorage": closed({"request": string(QUANTITY), "limit": string(QUANTITY),
+                                "sizeLimit": string(QUANTITY)}),
     "podAnnotations": map_of({"type": "string"}, LABEL_KEY),
     "nodeSelector": NODE_SELECTOR,
     "tolerations": TOLERATIONS,
@@ -203,6 +212,7 @@ GLOBAL = closed({
         "mutableTags": {"type": "array", "items": string(IMAGE_TAG)},
     }),
     "replicaOverride": integer(0, 100),
+    "zoneSpread": BOOL,
     "requireExplicitResources": BOOL,
     "secretName": string(DNS_LABEL),
     "keyVault": closed({
@@ -228,13 +238,16 @@ GLOBAL = closed({
     "resourceQuota": map_of(QUANTITY_VALUE, r"^(requests\.|limits\.)?[a-z0-9.-]+(/[a-z0-9-]+)?$"),
     "networkPolicy": closed({
         "enabled": BOOL,
-        "databaseNamespace": string(DNS_LABEL),
-        "databasePorts": {"type": "array", "items": PORT, "uniqueItems": True},
-        "ingressNamespace": string(DNS_LABEL),
-        "monitoringNamespace": string(DNS_LABEL),
         "dnsNamespace": string(DNS_LABEL),
+        "ingressController": OUTSIDE_PEER,
+        "prometheus": OUTSIDE_PEER,
         "gatewayPort": PORT,
-        "externalEgressPorts": map_of(PORT, DNS_LABEL),
+        "dataStores": map_of(closed({
+            "namespace": string(DNS_LABEL),
+            "cidrs": {"type": "array", "items": string(CIDR), "uniqueItems": True},
+            "ports": {"type": "array", "items": PORT, "uniqueItems": True, "minItems": 1},
+        }), DNS_LABEL),
+        "internet": closed({"except": {"type": "array", "items": string(CIDR), "uniqueItems": True}}),
     }),
     "smokeTest": closed({
         "postSync": BOOL,

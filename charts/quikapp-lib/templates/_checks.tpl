@@ -61,6 +61,24 @@ What a schema cannot say about one merged service, as a list of messages naming 
 {{- $problems = append $problems (printf "%s.%s: %q names no port of the service (ports: %s)" $key $field $name (keys $svc.ports | sortAlpha | join ", ")) -}}
 {{- end -}}
 {{- end -}}
+{{- range $store := $svc.egress.dataStores -}}
+{{- if not (hasKey $global.networkPolicy.dataStores $store) -}}
+{{- $problems = append $problems (printf "%s.egress.dataStores: %q is not in global.networkPolicy.dataStores (%s)" $key $store (keys $global.networkPolicy.dataStores | sortAlpha | join ", ")) -}}
+{{- else -}}
+{{- range $cidr := (get $global.networkPolicy.dataStores $store).cidrs | default list -}}
+{{- if or (hasPrefix "169.254." $cidr) (lt (int (last (splitList "/" $cidr))) 8) -}}
+{{- $problems = append $problems (printf "global.networkPolicy.dataStores.%s.cidrs: %s is link-local (cloud metadata) or wider than /8; name the store's own addresses" $store $cidr) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $field, $names := dict "servicePorts" $svc.servicePorts "clustering.headlessPorts" $svc.clustering.headlessPorts -}}
+{{- range $name := $names -}}
+{{- if not (hasKey $svc.ports $name) -}}
+{{- $problems = append $problems (printf "%s.%s: %q names no port of the service (ports: %s)" $key $field $name (keys $svc.ports | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- range $name := list "http" -}}
 {{- if not (hasKey $svc.ports $name) -}}
 {{- $problems = append $problems (printf "%s.ports.http: every service needs an http port (probes, metrics, Service)" $key) -}}

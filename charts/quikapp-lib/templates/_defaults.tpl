@@ -11,7 +11,9 @@ image:
   repository: ""
   tag: ""
   digest: ""
-  pullPolicy: IfNotPresent
+  # Always: the kubelet asks the registry each time, so a pod cannot start from another pod's
+  # cached copy of a private image without the pull credentials (a cheap manifest check).
+  pullPolicy: Always
 ports: {}
 # Container port names the ClusterIP Service exposes; empty means all of them.
 servicePorts: []
@@ -72,6 +74,11 @@ keyVault:
   mountPath: /mnt/secrets
 # Callers allowed by the service's NetworkPolicy, by `app` label, on every port the Service exposes.
 callers: []
+# Where the pods may go besides DNS and the services they call: data stores named in
+# global.networkPolicy.dataStores, and HTTPS to the internet (the catalogue's Internet column).
+egress:
+  internet: false
+  dataStores: []
 writablePaths:
   tmp: /tmp
 podSecurityContext:
@@ -90,6 +97,12 @@ securityContext:
   seccompProfile:
     type: RuntimeDefault
 terminationGracePeriodSeconds: 30
+# Scratch space on the node: the container's ephemeral-storage request and limit (its logs and
+# writable paths), where the resources name none, and the sizeLimit of each writable path.
+ephemeralStorage:
+  request: 128Mi
+  limit: 1Gi
+  sizeLimit: 256Mi
 podAnnotations: {}
 nodeSelector: {}
 tolerations: []
@@ -121,6 +134,8 @@ image:
   # staging and live: refuse mutable tags (latest, *-latest, and these).
   requirePinned: false
   mutableTags: [latest, main, master, edge, dev]
+# staging and live: spread every service's pods across zones (topology.kubernetes.io/zone).
+zoneSpread: false
 # When set, every service runs this many replicas whatever its floor (local: 1).
 replicaOverride: 0
 # staging and live: every service must state cpu and memory requests and limits.
@@ -143,20 +158,37 @@ config:
   KAFKA_BROKERS: ""
 # spec.hard of the environment's ResourceQuota; empty renders none.
 resourceQuota: {}
+# Ingress and egress are closed for every pod of the namespace unless a policy opens them.
 networkPolicy:
   enabled: true
-  databaseNamespace: database
-  databasePorts: [3306, 5432, 27017]
-  ingressNamespace: ingress-nginx
-  monitoringNamespace: monitoring
   dnsNamespace: kube-system
+  # Pods outside the namespace that reach in: the namespace and the pods' labels, both.
+  ingressController:
+    namespace: ingress-nginx
+    podLabels:
+      app.kubernetes.io/name: ingress-nginx
+      app.kubernetes.io/component: controller
+  prometheus:
+    namespace: monitoring
+    podLabels:
+      app.kubernetes.io/name: prometheus
   gatewayPort: 3000
-  externalEgressPorts:
-    redis: 6379
-    redis-tls: 6380
-    kafka: 9092
-    # Azure Blob, Key Vault, push services and partner APIs.
-    https: 443
+  # What a service's egress.dataStores may name: in-cluster stores by namespace, managed ones
+  # (Azure Cache for Redis, Event Hubs' Kafka endpoint) by the CIDR of their private endpoints.
+  dataStores:
+    database:
+      namespace: database
+      ports: [3306, 5432, 27017]
+    redis:
+      cidrs: [10.240.16.0/24]
+      ports: [6379, 6380]
+    kafka:
+      cidrs: [10.240.17.0/24]
+      ports: [9092]
+  # egress.internet opens HTTPS (443) to every address except these: private, carrier-grade NAT and
+  # link-local ranges (the cloud metadata endpoint 169.254.169.254 among them).
+  internet:
+    except: [10.0.0.0/8, 100.64.0.0/10, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16]
 smokeTest:
   # Also render the check as an Argo CD PostSync hook Job (the Argo CD Applications set it).
   postSync: false

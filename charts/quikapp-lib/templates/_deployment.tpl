@@ -61,6 +61,16 @@ spec:
       tolerations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- if $global.zoneSpread }}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          # GPU pools may not span every zone: spread where possible, never leave a pod pending.
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "quikapp.labels.selector" . | nindent 14 }}
+      {{- end }}
       affinity:
         podAntiAffinity:
           {{- $term := dict "labelSelector" (dict "matchExpressions" (list (dict "key" "app" "operator" "In" "values" (list $svc.name)))) "topologyKey" "kubernetes.io/hostname" }}

@@ -62,6 +62,16 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- end -}}
 
 {{/*
+Usage: {{ include "quikapp.labels.smoketest" $ }}
+The `helm test` pod's identity, as the services' policies match it: all three labels, not one.
+*/}}
+{{- define "quikapp.labels.smoketest" -}}
+quikapp.dev/smoke-test: "true"
+app.kubernetes.io/component: smoke-test
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+{{- end -}}
+
+{{/*
 Usage: {{ include "quikapp.labels.shared" $ }}
 Labels of the objects shared by every service (ConfigMap, ServiceAccount, policies, quota).
 */}}

@@ -14,6 +14,9 @@ spec:
   {{- else }}
   maxUnavailable: {{ include "quikapp.intOrString" $svc.pdb.maxUnavailable }}
   {{- end }}
+  # A pod that is not ready protects nothing: evicting it never counts against the budget, so a
+  # crash-looping pod cannot block a node drain.
+  unhealthyPodEvictionPolicy: AlwaysAllow
   selector:
     matchLabels:
       {{- include "quikapp.labels.selector" . | nindent 6 }}

@@ -67,10 +67,17 @@ floor of 2 or more: a budget over one pod would forbid every eviction).
 {{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict "nvidia.com/gpu" $svc.gpu.count)) -}}
 {{- end -}}
 {{- end -}}
+{{- range $kind, $amount := dict "requests" $svc.ephemeralStorage.request "limits" $svc.ephemeralStorage.limit -}}
+{{- $amounts := get $resources $kind | default dict -}}
+{{- if not (hasKey $amounts "ephemeral-storage") -}}
+{{- $_ := set $amounts "ephemeral-storage" $amount -}}
+{{- end -}}
+{{- $_ := set $resources $kind $amounts -}}
+{{- end -}}
 {{- $volumes := list -}}
 {{- $mounts := list -}}
 {{- range $volume, $path := $svc.writablePaths -}}
-{{- $volumes = append $volumes (dict "name" $volume "emptyDir" (dict)) -}}
+{{- $volumes = append $volumes (dict "name" $volume "emptyDir" (dict "sizeLimit" $svc.ephemeralStorage.sizeLimit)) -}}
 {{- $mounts = append $mounts (dict "name" $volume "mountPath" $path) -}}
 {{- end -}}
 {{- if $svc.keyVault.enabled -}}

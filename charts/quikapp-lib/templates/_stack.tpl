@@ -44,6 +44,12 @@ headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The s
 {{- if $ctx.Values.global.networkPolicy.enabled }}
 ---
 {{ include "quikapp.networkpolicy.service" $args }}
+---
+{{ include "quikapp.networkpolicy.egress" $args }}
+{{- if $svc.callers }}
+---
+{{ include "quikapp.networkpolicy.callers" $args }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}
