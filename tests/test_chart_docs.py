@@ -3,14 +3,13 @@ readme`), Artifact Hub's images annotation matching what renders, the Kubernetes
 rendering and validating at its ends, and the appVersion policy."""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
 import yaml
 
 from quikapp_charts import chart_versions, kube_validation, paths, rendering, values_docs, values_schema
+from support import make_workspace
 from release_support import cli
 
 APPLICATION_CHARTS = [*paths.STACKS, "quikapp"]
@@ -24,10 +23,7 @@ def helm(*args: str) -> subprocess.CompletedProcess:
 def workspace(tmp_path):
     root = tmp_path / "repo"
     root.mkdir()
-    shutil.copytree(paths.CHARTS, root / "charts", symlinks=True)
-    shutil.copytree(paths.VALUES, root / "values")
-    os.symlink(paths.ROOT / "tools", root / "tools")
-    return root
+    return make_workspace(root)
 
 
 def test_every_key_of_the_values_schema_has_a_description():

@@ -3,7 +3,6 @@ publish them to an HTTP chart repository served on 127.0.0.1, and install from t
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import urllib.request
@@ -14,17 +13,14 @@ import yaml
 
 from quikapp_charts import paths, rendering
 from release_support import cli, helm_env, rebuilt, registry, served, signing_key  # noqa: F401 (fixtures)
-from support import Objects
+from support import Objects, make_workspace
 
 
 @pytest.fixture
 def workspace(tmp_path):
     root = tmp_path / "repo"
     root.mkdir()
-    shutil.copytree(paths.CHARTS, root / "charts", symlinks=True)
-    shutil.copytree(paths.VALUES, root / "values")
-    os.symlink(paths.ROOT / "tools", root / "tools")
-    return root
+    return make_workspace(root)
 
 
 @pytest.fixture(scope="module")
