@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from quikapp_charts import paths, rendering
+from support import strings_in
 
 DEPLOY = paths.ROOT / "deploy" / "argocd"
 # Every API the charts render, and Argo CD's own, as Argo CD passes a cluster's with --api-versions.
@@ -78,18 +79,6 @@ def git_files(pattern: str) -> list[str]:
     return out.split("\0")[:-1]
 
 
-def _strings(tree, found: list[str]) -> None:
-    if isinstance(tree, dict):
-        for key, value in tree.items():
-            found.append(key)
-            _strings(value, found)
-    elif isinstance(tree, list):
-        for item in tree:
-            _strings(item, found)
-    elif isinstance(tree, str):
-        found.append(tree)
-
-
 def _replace(tree, rendered: dict[str, str]):
     if isinstance(tree, dict):
         return {rendered[key]: _replace(value, rendered) for key, value in tree.items()}
@@ -116,9 +105,7 @@ def expand(appset_file: Path) -> list[dict]:
     spec = appset["spec"]
     assert spec["goTemplate"] is True
     template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **spec["template"]}
-    texts: list[str] = []
-    _strings(template, texts)
-    texts = sorted(set(texts))
+    texts = sorted(set(strings_in(template)))
     apps = []
     for generator in spec["generators"]:
         for entry in generator["git"]["files"]:

@@ -8,6 +8,9 @@ import pytest
 from quikapp_charts import paths, rendering, service_table
 from support import ENVIRONMENTS, Objects
 
+# The release fixtures (a signing key, an HTTP chart repository, an OCI registry on 127.0.0.1).
+pytest_plugins = ["release_support"]
+
 
 @pytest.fixture(scope="session")
 def rendered() -> dict[str, Objects]:

@@ -1,6 +1,6 @@
 """What the release tests share: the command run against a repository root, fresh clones, a PGP
-signing key, an HTTP chart repository and an OCI registry on 127.0.0.1 (fixtures, imported by the
-test modules that use them)."""
+signing key, an HTTP chart repository and an OCI registry on 127.0.0.1 (fixtures, a pytest plugin
+that tests/conftest.py loads)."""
 from __future__ import annotations
 
 import functools

@@ -53,6 +53,21 @@ def floors(objects: list[dict]) -> dict[str, int]:
             for o in objects if o.get("kind") == "Deployment"}
 
 
+def strings_in(tree) -> list[str]:
+    """Every string of a parsed YAML or JSON tree, mapping keys included, depth first."""
+    found: list[str] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(reversed([item for pair in node.items() for item in pair]))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, str):
+            found.append(node)
+    return found
+
+
 def gpu_deployments(objects: list[dict]) -> set[str]:
     return {o["metadata"]["name"] for o in objects if o["kind"] == "Deployment"
             and any("nvidia.com/gpu" in (c.get("resources") or {}).get("limits", {})

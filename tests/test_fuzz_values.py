@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from quikapp_charts import paths, rendering, values_schema
 from quikapp_charts.errors import UserError
+from support import strings_in
 
 SCHEMA = values_schema.schemas([])["quikapp"]["$defs"]
 # Where a service leaf is set, by its first key: a service whose feature it belongs to is on.
@@ -157,20 +158,6 @@ def named(message: str, path: tuple) -> bool:
     return "env" in parts and f"{parent}: 'oneOf' failed" in message
 
 
-def strings_in(node, out: list[str]) -> list[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(key, str):
-                out.append(key)
-            strings_in(value, out)
-    elif isinstance(node, list):
-        for item in node:
-            strings_in(item, out)
-    elif isinstance(node, str):
-        out.append(node)
-    return out
-
-
 CASES = Counter()
 EXAMPLES = 6  # each example is one hostile string in every leaf, a few renders
 
@@ -205,7 +192,7 @@ def test_hostile_strings_are_refused_by_name_or_render_intact(tmp_path, rendered
             continue
         objects = result.objects
         assert Counter(o["kind"] for o in objects) == baseline, "a value added or removed objects"
-        scalars = strings_in(objects, [])
+        scalars = strings_in(objects)
         for path, value in pending.items():
             CASES["rendered"] += 1
             if path in CHECKS_ONLY or value == "":

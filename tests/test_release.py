@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from quikapp_charts import paths, rendering
-from release_support import cli, helm_env, rebuilt, registry, served, signing_key  # noqa: F401 (fixtures)
+from release_support import cli, helm_env, rebuilt
 from support import Objects, make_workspace
 
 

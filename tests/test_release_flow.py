@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from quikapp_charts import paths
-from release_support import cli, fresh_clone, git, signing_key  # noqa: F401 (fixture)
+from release_support import cli, fresh_clone, git
 
 CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
 

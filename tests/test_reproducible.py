@@ -11,7 +11,7 @@ import tarfile
 import yaml
 
 from quikapp_charts import archives, paths
-from release_support import cli, fresh_clone, served, signing_key  # noqa: F401 (fixtures)
+from release_support import cli, fresh_clone
 
 CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
 

@@ -19,7 +19,7 @@ from quikapp_charts.cluster.install import namespace_object
 from quikapp_charts.cluster.kube import apply, tool_env
 
 from clusterlib import HELM_TIMEOUT, kubectl, kubectl_json, wait_at_floor
-from release_support import cli, fresh_clone, git, registry, served, signing_key  # noqa: F401 (fixtures)
+from release_support import cli, fresh_clone, git
 
 pytestmark = pytest.mark.cluster
 

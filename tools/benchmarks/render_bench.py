@@ -11,15 +11,11 @@ and rounds, interleaved; the median over rounds is reported. Target: at most 2x.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
+import benchlib
 from quikapp_charts import paths, rendering
 
 
@@ -38,49 +34,39 @@ def helm_template(args: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds (the median is reported)")
+    parser = benchlib.arguments(__doc__, rounds=5)
     parser.add_argument("--env", action="append", choices=paths.environments(),
                         help="these environments only (default: all)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     envs = args.env or paths.environments()
 
     with tempfile.TemporaryDirectory(prefix="quikapp-flat-") as tmp:
-        cases: dict[str, tuple[list[str], list[str]]] = {}
+        cases = {}
         objects: dict[str, int] = {}
         for env in envs:
             rendered = rendering.render(env)
             flat = flat_chart(rendered.text, Path(tmp) / env)
             objects[env] = len(rendered.objects)
             real = rendering.helm_template_args(env)
-            cases[env] = (real, ["template", rendering.RELEASE, str(flat), "--namespace", rendered.namespace,
-                                 "--kube-version", rendering.kube_version(), "--include-crds"])
-        times = {(env, which): [] for env in envs for which in ("chart", "flat")}
-        for env, (real, flat) in cases.items():  # warm-up, and the flat chart renders the same objects
-            if rendering.load_objects(helm_template(real)) != rendering.load_objects(helm_template(flat)):
+            flat_args = ["template", rendering.RELEASE, str(flat), "--namespace", rendered.namespace,
+                         "--kube-version", rendering.kube_version(), "--include-crds"]
+            # Warm-up, and the proof that the flat chart renders the same objects.
+            if rendering.load_objects(helm_template(real)) != rendering.load_objects(helm_template(flat_args)):
                 raise SystemExit(f"{env}: the flat chart does not render the same objects")
-        for round_ in range(args.rounds):
-            for env, (real, flat) in cases.items():
-                for which, argv in (("chart", real), ("flat", flat)):
-                    started = time.perf_counter()
-                    helm_template(argv)
-                    times[(env, which)].append(time.perf_counter() - started)
-            print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
+            cases[(env, "chart")] = lambda argv=real: helm_template(argv)
+            cases[(env, "flat")] = lambda argv=flat_args: helm_template(argv)
+        times = benchlib.time_rounds(cases, args.rounds, warm_up=False)
 
     rows = []
     for env in envs:
-        chart, flat = statistics.median(times[(env, "chart")]), statistics.median(times[(env, "flat")])
+        chart, flat = benchlib.median(times[(env, "chart")]), benchlib.median(times[(env, "flat")])
         rows.append({"env": env, "objects": objects[env], "chart_s": round(chart, 3), "flat_s": round(flat, 3),
                      "ratio": round(chart / flat, 2)})
-    if args.json:
-        print(json.dumps({"rounds": args.rounds, "environments": rows}, indent=2))
-        return
-    print(f"helm template of the charts against a flat chart of the same objects, median of {args.rounds} "
-          "rounds; target at most 2x")
-    print(f"{'env':<8}  {'objects':>7}  {'charts':>8}  {'flat':>8}  {'ratio':>6}")
-    for r in rows:
-        print(f"{r['env']:<8}  {r['objects']:>7}  {r['chart_s']:>7.3f}s  {r['flat_s']:>7.3f}s  {r['ratio']:>5.2f}x")
+    benchlib.report(f"helm template of the charts against a flat chart of the same objects, median of {args.rounds} "
+                    "rounds; target at most 2x",
+                    [("env", "env", "{}"), ("objects", "objects", "{}"), ("chart_s", "charts", "{:.3f}s"),
+                     ("flat_s", "flat", "{:.3f}s"), ("ratio", "ratio", "{:.2f}x")],
+                    rows, args.json, {"rounds": args.rounds}, rows_key="environments")
 
 
 if __name__ == "__main__":

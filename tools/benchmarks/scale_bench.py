@@ -22,18 +22,15 @@ Measurements, each for both copies:
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import benchlib
 from quikapp_charts import dependencies, generate, paths, rendering
 from quikapp_charts.errors import write_atomically
 
@@ -100,12 +97,10 @@ def count_services(root: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="rounds (the median is reported)")
+    parser = benchlib.arguments(__doc__, rounds=3)
     parser.add_argument("--copies", type=int, default=10, help="how many times the catalogue grows")
     parser.add_argument("--env", action="append", choices=paths.environments(),
                         help="measure these environments only (default: all)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
     envs = args.env or paths.environments()
@@ -121,40 +116,28 @@ def main() -> None:
             deployments = sum(1 for o in rendered.objects if o.get("kind") == "Deployment")
             if deployments != sizes[which]:
                 raise SystemExit(f"{which}: {envs[0]} renders {deployments} Deployments for {sizes[which]} services")
-        cases = {
-            "generate": lambda root: run_generate(root),
+        steps = {
+            "generate": run_generate,
             f"helm template x{len(envs)}": lambda root: helm_template_all(root, envs),
             f"validate {' '.join(args.env) if args.env else '--all'} (new process)":
                 lambda root: validate_all(root, args.env),
         }
-        times = {(name, which): [] for name in cases for which in ("base", "grown")}
-        for case in cases.values():  # warm-up: page cache, helm binary, imports
-            case(base)
-            case(grown)
-        for round_ in range(args.rounds):
-            for name, case in cases.items():
-                for which, root in (("base", base), ("grown", grown)):
-                    started = time.perf_counter()
-                    case(root)
-                    times[(name, which)].append(time.perf_counter() - started)
-            print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
+        times = benchlib.time_rounds({(name, which): (lambda step=step, root=root: step(root))
+                                      for name, step in steps.items()
+                                      for which, root in (("base", base), ("grown", grown))}, args.rounds)
 
     rows = []
-    for name in cases:
-        base_s = statistics.median(times[(name, "base")])
-        grown_s = statistics.median(times[(name, "grown")])
+    for name in steps:
+        base_s = benchlib.median(times[(name, "base")])
+        grown_s = benchlib.median(times[(name, "grown")])
         rows.append({"case": name, "base_s": round(base_s, 3), "grown_s": round(grown_s, 3),
                      "ratio": round(grown_s / base_s, 2)})
-    if args.json:
-        print(json.dumps({"services": sizes, "environments": envs, "rounds": args.rounds, "cases": rows},
-                         indent=2))
-        return
-    print(f"{sizes['base']} services against {sizes['grown']} ({sizes['grown'] / sizes['base']:.0f}x), "
-          f"{len(envs)} environments, median of {args.rounds} rounds; target at most 12x")
-    width = max(len(r["case"]) for r in rows)
-    print(f"{'case':<{width}}  {sizes['base']:>5} svc  {sizes['grown']:>5} svc  {'ratio':>6}")
-    for r in rows:
-        print(f"{r['case']:<{width}}  {r['base_s']:>8.2f}s  {r['grown_s']:>8.2f}s  {r['ratio']:>5.2f}x")
+    benchlib.report(f"{sizes['base']} services against {sizes['grown']} ({sizes['grown'] / sizes['base']:.0f}x), "
+                    f"{len(envs)} environments, median of {args.rounds} rounds; target at most 12x",
+                    [("case", "case", "{}"), ("base_s", f"{sizes['base']} svc", "{:.2f}s"),
+                     ("grown_s", f"{sizes['grown']} svc", "{:.2f}s"), ("ratio", "ratio", "{:.2f}x")],
+                    rows, args.json, {"services": sizes, "environments": envs, "rounds": args.rounds},
+                    rows_key="cases")
 
 
 if __name__ == "__main__":

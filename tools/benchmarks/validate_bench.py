@@ -15,14 +15,11 @@ Measurements:
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 
+import benchlib
 from quikapp_charts import paths, rendering, validate
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
@@ -47,11 +44,7 @@ def cli_validate_all() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds (the median is reported)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
-
+    args = benchlib.arguments(__doc__, rounds=5).parse_args()
     envs = paths.environments()
     jobs = os.cpu_count() or 1
     cases = {
@@ -60,32 +53,18 @@ def main() -> None:
         "validate --all --jobs 1": lambda: validate_all(envs, 1),
         "quikapp-charts validate --all (new process)": cli_validate_all,
     }
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    for case in cases.values():  # warm-up: page cache, helm binary, Python imports
-        case()
-    for round_ in range(args.rounds):
-        for name, case in cases.items():
-            started = time.perf_counter()
-            case()
-            times[name].append(time.perf_counter() - started)
-        print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
+    times = benchlib.time_rounds(cases, args.rounds)
 
     baseline_name = next(iter(cases))
-    baseline = statistics.median(times[baseline_name])
-    rows = [{"case": name, "median_s": round(statistics.median(t), 3), "min_s": round(min(t), 3),
-             "max_s": round(max(t), 3), "ratio": round(statistics.median(t) / baseline, 2)}
+    baseline = benchlib.median(times[baseline_name])
+    rows = [{"case": name, "median_s": round(benchlib.median(t), 3), "min_s": round(min(t), 3),
+             "max_s": round(max(t), 3), "ratio": round(benchlib.median(t) / baseline, 2)}
             for name, t in times.items()]
-    if args.json:
-        print(json.dumps({"environments": envs, "cpus": jobs, "rounds": args.rounds, "cases": rows},
-                         indent=2))
-        return
-    print(f"{len(envs)} environments, {jobs} CPUs, median of {args.rounds} rounds; "
-          f"ratio against {baseline_name}")
-    width = max(len(r["case"]) for r in rows)
-    print(f"{'case':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}  {'ratio':>6}")
-    for r in rows:
-        print(f"{r['case']:<{width}}  {r['median_s']:>7.2f}s  {r['min_s']:>7.2f}s  {r['max_s']:>7.2f}s  "
-              f"{r['ratio']:>5.2f}x")
+    benchlib.report(f"{len(envs)} environments, {jobs} CPUs, median of {args.rounds} rounds; "
+                    f"ratio against {baseline_name}",
+                    [("case", "case", "{}"), ("median_s", "median", "{:.2f}s"), ("min_s", "min", "{:.2f}s"),
+                     ("max_s", "max", "{:.2f}s"), ("ratio", "ratio", "{:.2f}x")],
+                    rows, args.json, {"environments": envs, "cpus": jobs, "rounds": args.rounds}, rows_key="cases")
 
 
 if __name__ == "__main__":

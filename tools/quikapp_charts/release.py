@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import archives, chart_docs, chart_versions, console, dependencies, paths, release_notes, released
+from .archive_options import archive_options, signer_of
 from .errors import UserError, write_atomically
 
 CHANGES = "artifacthub.io/changes"
@@ -98,13 +99,7 @@ def cut(rows: list[dict], changes: dict, charts: dict, commits: dict, app_versio
 @click.argument("chart")
 @click.argument("part")
 @click.option("--app-version", metavar="X.Y.Z", help="The QuikApp release for every application chart.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=paths.ROOT / "dist",
-              show_default=True, help="Folder for the archives of the released charts.")
-@click.option("--sign", "sign_key", metavar="KEY", help="Sign the archives with this PGP key of --keyring.")
-@click.option("--keyring", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="PGP secret keyring holding the signing key.")
-@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="File holding the key's passphrase, when it has one.")
+@archive_options
 @click.option("--key-url", default=KEY_URL, show_default=True,
               help="Where the signing key's public part is published (Artifact Hub's signKey).")
 @click.option("--dry-run", is_flag=True, help="Show the versions, tags and notes; write nothing.")
@@ -112,8 +107,7 @@ def cut(rows: list[dict], changes: dict, charts: dict, commits: dict, app_versio
 def command(chart: str, part: str, app_version: str | None, out: Path, sign_key: str | None,
             keyring: Path | None, passphrase_file: Path | None, key_url: str, dry_run: bool, output: str) -> None:
     """Bump CHART (PART: major, minor, patch or X.Y.Z), write notes, snapshots, commit, tag, package."""
-    if sign_key and not keyring:
-        raise UserError("release: --sign needs --keyring (a PGP secret keyring)")
+    signer = signer_of("release", sign_key, keyring, passphrase_file)
     if not released.is_repository():
         raise UserError(f"{paths.ROOT}: not a git repository; a release is a commit and tags")
     dirty = released.git("status", "--porcelain", "--untracked-files=no").splitlines()
@@ -132,7 +126,6 @@ def command(chart: str, part: str, app_version: str | None, out: Path, sign_key:
             for name, (old, new) in changes.items()]
     packaged = []
     if not dry_run:
-        signer = archives.Signer(sign_key, keyring, passphrase_file) if sign_key else None
         with signer or contextlib.nullcontext():
             cut(rows, changes, charts, commits, app_version, signer, key_url)
             packaged = archives.package_all(out, list(changes), signer)
