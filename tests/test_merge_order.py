@@ -167,7 +167,9 @@ kind: ConfigMap
 metadata:
   name: merged-{{ $name }}
 data:
-  service: {{ omit (include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name) | fromYaml) "render" | toYaml | quote }}
+  {{- $svc := dict }}
+  {{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
+  service: {{ omit $svc "render" | toYaml | quote }}
 {{- end }}
 """
 

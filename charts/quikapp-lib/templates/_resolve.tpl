@@ -14,16 +14,20 @@ Merges src into dst in place, key by key. Unlike sprig's mergeOverwrite it keeps
 {{- end -}}
 
 {{/*
-Usage: {{ $svc := include "quikapp.service.resolve" (dict "ctx" $ "name" $name) | fromYaml }}
-One service's settings, merged once, the last layer winning: library defaults -> the chart's
+Usage: {{ $svc := dict }}{{ include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
+One service's settings, merged once into `out`, the last layer winning: library defaults -> the chart's
 catalogue.defaults -> catalogue.gpuDefaults (GPU services) -> catalogue.services.<name> -> the
 environment's defaults -> gpuDefaults (GPU services) -> services.<name>.
 The chart's layers live under `catalogue:` and the environment's at the top of the stack's values,
 so Helm's coalescing of values/<env>.yaml into the chart's values never puts an environment layer
 below a chart layer. A service is a GPU service when the last layer that says so says gpu.enabled.
+The result is filled in place, not returned as YAML: a toYaml/fromYaml round trip per service is
+most of a render's cost. $ctx.serviceDefaults, when set, is the parsed library defaults (parse them
+once per render with `include "quikapp.defaults.service" $ | fromYaml`); they are copied, never changed.
 */}}
 {{- define "quikapp.service.resolve" -}}
 {{- $ctx := .ctx -}}
+{{- $svc := .out -}}
 {{- $catalogue := $ctx.Values.catalogue | default dict -}}
 {{- $layers := list ($catalogue.defaults | default dict) ($catalogue.gpuDefaults | default dict) (get ($catalogue.services | default dict) .name | default dict) ($ctx.Values.defaults | default dict) ($ctx.Values.gpuDefaults | default dict) (get ($ctx.Values.services | default dict) .name | default dict) -}}
 {{- $gpuLayers := list 1 4 -}}
@@ -34,7 +38,11 @@ below a chart layer. A service is a GPU service when the last layer that says so
 {{- $gpu = $said -}}
 {{- end -}}
 {{- end -}}
-{{- $svc := include "quikapp.defaults.service" $ctx | fromYaml -}}
+{{- $defaults := $ctx.serviceDefaults -}}
+{{- if not $defaults -}}
+{{- $defaults = include "quikapp.defaults.service" $ctx | fromYaml -}}
+{{- end -}}
+{{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $defaults) -}}
 {{- range $index, $layer := $layers -}}
 {{- if or $gpu (not (has $index $gpuLayers)) -}}
 {{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $layer) -}}
@@ -44,19 +52,20 @@ below a chart layer. A service is a GPU service when the last layer that says so
 {{- $_ := set $svc "replicas" . -}}
 {{- end -}}
 {{- $_ := set $svc "name" .name -}}
-{{- $_ := set $svc "render" (include "quikapp.service.render" $svc | fromYaml) -}}
-{{- toYaml $svc -}}
+{{- $render := dict -}}
+{{- include "quikapp.service.render" (dict "svc" $svc "out" $render) -}}
+{{- $_ := set $svc "render" $render -}}
 {{- end -}}
 
 {{/*
-Usage: {{ $_ := set $svc "render" (include "quikapp.service.render" $svc | fromYaml) }}
+Usage: {{ include "quikapp.service.render" (dict "svc" $svc "out" $render) }}
 What the templates render from a merged service, decided once: the pod's node selector, tolerations
 and container resources with the GPU settings applied, its volumes and mounts (writable paths, the
 Key Vault CSI volume, the model claim), and whether it gets a PodDisruptionBudget (enabled, with a
 floor of 2 or more: a budget over one pod would forbid every eviction).
 */}}
 {{- define "quikapp.service.render" -}}
-{{- $svc := . -}}
+{{- $svc := .svc -}}
 {{- $nodeSelector := deepCopy $svc.nodeSelector -}}
 {{- $tolerations := $svc.tolerations -}}
 {{- $resources := deepCopy $svc.resources -}}
@@ -91,27 +100,33 @@ floor of 2 or more: a budget over one pod would forbid every eviction).
 {{- $mounts = append $mounts (dict "name" "model-storage" "mountPath" $svc.modelStorage.mountPath) -}}
 {{- end -}}
 {{- $pdb := and $svc.pdb.enabled (ge (int $svc.replicas) 2) -}}
-{{- toYaml (dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "pdb" $pdb) -}}
+{{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "pdb" $pdb -}}
+{{- $_ := set $.out $key $value -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
-Usage: {{ range $svc := include "quikapp.services.enabled" $ | fromYamlArray }}
-From the umbrella: every enabled service of every enabled stack, merged as its stack chart merges it.
+Usage: {{ $enabled := dict }}{{ include "quikapp.services.enabled" (dict "ctx" $ "out" $enabled) }}{{ range $svc := $enabled.services }}
+From the umbrella: every enabled service of every enabled stack, merged as its stack chart merges it,
+as the list `out.services`. Resolve once per template file and render everything from that list.
 */}}
 {{- define "quikapp.services.enabled" -}}
-{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $root := .ctx -}}
+{{- $global := include "quikapp.global" $root | fromYaml -}}
+{{- $defaults := include "quikapp.defaults.service" $root | fromYaml -}}
 {{- $services := list -}}
 {{- range $stack := $global.stacks -}}
-{{- $values := index $.Values $stack -}}
+{{- $values := index $root.Values $stack -}}
 {{- if $values.enabled -}}
-{{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $.Release -}}
+{{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "serviceDefaults" $defaults -}}
 {{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
-{{- $svc := include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name) | fromYaml -}}
+{{- $svc := dict -}}
+{{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}
 {{- if $svc.enabled -}}
 {{- $services = append $services $svc -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- toYaml $services -}}
+{{- $_ := set .out "services" $services -}}
 {{- end -}}

@@ -8,7 +8,9 @@ allow no underscore: DB_HOST is the vault's db-host). Names and IDs only, never 
 {{- $global := include "quikapp.global" . | fromYaml -}}
 {{- $vault := $global.keyVault -}}
 {{- $keys := list -}}
-{{- range $svc := include "quikapp.services.enabled" . | fromYamlArray -}}
+{{- $enabled := dict -}}
+{{- include "quikapp.services.enabled" (dict "ctx" . "out" $enabled) -}}
+{{- range $svc := $enabled.services -}}
 {{- range $name, $source := $svc.env -}}
 {{- if and (kindIs "map" $source) (hasKey $source "secret") (not $source.unset) (eq ($source.name | default $global.secretName) $global.secretName) -}}
 {{- $keys = append $keys $source.secret -}}

@@ -62,7 +62,9 @@ The check's pod spec, shared by the `helm test` pod and the PostSync Job.
 {{- define "quikapp.smoketest.podSpec" -}}
 {{- $global := include "quikapp.global" . | fromYaml -}}
 {{- $targets := list -}}
-{{- range $svc := include "quikapp.services.enabled" . | fromYamlArray -}}
+{{- $enabled := dict -}}
+{{- include "quikapp.services.enabled" (dict "ctx" . "out" $enabled) -}}
+{{- range $svc := $enabled.services -}}
 {{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
 {{- end -}}
 {{- $test := $global.smokeTest -}}

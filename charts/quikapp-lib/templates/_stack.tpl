@@ -4,11 +4,12 @@ Everything a stack chart deploys: for each enabled service of its catalogue, its
 headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The stack charts' only template.
 */}}
 {{- define "quikapp.stack.render" -}}
-{{- $ctx := dict "Values" (merge (dict "global" (include "quikapp.global" . | fromYaml)) .Values) "Chart" .Chart "Release" .Release -}}
+{{- $ctx := dict "Values" (merge (dict "global" (include "quikapp.global" . | fromYaml)) .Values) "Chart" .Chart "Release" .Release "serviceDefaults" (include "quikapp.defaults.service" . | fromYaml) -}}
 {{- $problems := list -}}
 {{- $services := list -}}
 {{- range $name := keys ((.Values.catalogue | default dict).services | default dict) | sortAlpha -}}
-{{- $svc := include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name) | fromYaml -}}
+{{- $svc := dict -}}
+{{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}
 {{- if $svc.enabled -}}
 {{- $problems = concat $problems (include "quikapp.checks.service" (dict "ctx" $ctx "svc" $svc) | fromYamlArray) -}}
 {{- $services = append $services $svc -}}
