@@ -38,6 +38,7 @@ def peak(rendered: list[dict]) -> dict[str, dict]:
             "replicas": ceilings.get(name, dep["spec"].get("replicas", 1)),
             "gpus": sum(int(c["resources"]["limits"].get(GPU, 0)) for c in pod["containers"]),
             "cores": sum(cores(c["resources"]["requests"]["cpu"]) for c in pod["containers"]),
+            "gib": sum(gib(c["resources"]["requests"]["memory"]) for c in pod["containers"]),
             "one_per_node": bool(anti.get("requiredDuringSchedulingIgnoredDuringExecution")),
         }
     return found
@@ -45,6 +46,11 @@ def peak(rendered: list[dict]) -> dict[str, dict]:
 
 def cores(text: str) -> float:
     return float(text[:-1]) / 1000 if str(text).endswith("m") else float(text)
+
+
+def gib(text: str) -> float:
+    units = {"Mi": 1 / 1024, "Gi": 1}
+    return float(text[:-2]) * units[text[-2:]]
 
 
 def assert_cleaned_up() -> None:
@@ -73,6 +79,20 @@ def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):
     # GPU pods fill the GPU nodes and nothing else does: their CPU is that of the GPU pods alone.
     gpu_cores = sum(d["replicas"] * d["cores"] for d in expected.values() if d["gpus"])
     assert sum(n["cpu"]["used"] for n in gpu_nodes) == pytest.approx(gpu_cores)
+    # Every node's requests, summed over the pool, are the render's at the ceilings.
+    assert sum(n["cpu"]["used"] for n in s["nodes"]) == pytest.approx(
+        sum(d["replicas"] * d["cores"] for d in expected.values()))
+    assert sum(n["memory"]["used"] for n in s["nodes"]) == pytest.approx(
+        sum(d["replicas"] * d["gib"] for d in expected.values()))
+    pools = {p["pool"]: p for p in s["pools"]}
+    gpu_pods = sum(d["replicas"] for d in expected.values() if d["gpus"])
+    assert (pools["cpu"]["nodes"], pools["gpu"]["nodes"]) == (100, 8)
+    assert (pools["cpu"]["pods"], pools["gpu"]["pods"]) == (total - gpu_pods, gpu_pods)
+    assert pools["cpu"]["cpu"] == pytest.approx(
+        sum(d["replicas"] * d["cores"] for d in expected.values() if not d["gpus"]) / (100 * 16), abs=1e-4)
+    assert pools["gpu"]["gpu"] == pytest.approx(sum(d["replicas"] * d["gpus"] for d in expected.values()) / 32,
+                                                abs=1e-4)
+    assert pools["cpu"]["emptyNodes"] == sum(1 for n in s["nodes"] if n["pool"] == "cpu" and n["pods"] == 0)
     spread = {row["deployment"]: row for row in s["spread"]}
     for name, d in expected.items():
         if d["one_per_node"]:
@@ -94,6 +114,7 @@ def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):
                          capture_output=True, text=True, timeout=120).stdout
     assert f"On the scheduler: {total} of {total} pods placed on 108 nodes" in dom
     assert 'aria-label="Utilisation per node"' in dom
+    assert "<th>Empty nodes</th>" in dom and "without the rolling-update surge" in dom
 
 
 def test_a_small_pool_leaves_pods_pending_with_the_schedulers_reasons(local_cluster, tmp_path):

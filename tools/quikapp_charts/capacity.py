@@ -92,7 +92,7 @@ def _text(report: dict, model: capacity_model.Model, point: str) -> None:
         out.print()
     schedule = report["schedule"]
     if schedule:
-        _schedule_text(out, schedule)
+        _schedule_text(out, schedule, report["point"])
     pool = report["pool"]
     if pool:
         shape = ", ".join(f"{p['name']} {p['count']} x {p['cores']}c {p['memoryGi']}Gi"
@@ -101,11 +101,11 @@ def _text(report: dict, model: capacity_model.Model, point: str) -> None:
                                        else "; ".join(pool["problems"])))
 
 
-def _schedule_text(out, s: dict) -> None:
+def _schedule_text(out, s: dict, point: str) -> None:
     refused = sum(q["refused"] for q in s["refusedByQuota"])
-    out.print(f"[bold]Scheduler[/bold]: {s['scheduled']} of {s['pods']} pods placed on {s['poolNodes']} nodes "
-              f"({s['zones']} zones) in {s['seconds']}s; {len(s['pending'])} pending, {refused} refused by "
-              f"the quota; GPU nodes idle: {', '.join(s['idleGpuNodes']) or 'none'}")
+    out.print(f"[bold]Scheduler[/bold] (the pods at {point}, no surge): {s['scheduled']} of {s['pods']} pods "
+              f"placed on {s['poolNodes']} nodes ({s['zones']} zones) in {s['seconds']}s; {len(s['pending'])} "
+              f"pending, {refused} refused by the quota; GPU nodes idle: {', '.join(s['idleGpuNodes']) or 'none'}")
     groups: dict[tuple, int] = {}
     for pod in s["pending"]:
         groups[(pod["deployment"], pod["message"])] = groups.get((pod["deployment"], pod["message"]), 0) + 1
@@ -115,16 +115,11 @@ def _schedule_text(out, s: dict) -> None:
         out.print(f"  refused {q['deployment']} x{q['refused']}: {q['message']}")
     t = Table(title="Utilisation per pool (requests / allocatable)", title_justify="left", title_style="bold",
               box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("Pool", "Nodes", "Pods", "CPU", "Memory", "GPUs", "Busiest node CPU"):
+    for column in ("Pool", "Nodes", "Pods", "Empty nodes", "CPU", "Memory", "GPUs", "Busiest CPU", "Busiest memory"):
         t.add_column(column, justify="left" if column == "Pool" else "right")
-    for pool in dict.fromkeys(n["pool"] for n in s["nodes"]):
-        nodes = [n for n in s["nodes"] if n["pool"] == pool]
-
-        def share(key: str, nodes: list[dict] = nodes) -> str:
-            have = sum(n[key]["allocatable"] for n in nodes)
-            return f"{sum(n[key]['used'] for n in nodes) / have:.0%}" if have else "-"
-        t.add_row(pool, str(len(nodes)), str(sum(n["pods"] for n in nodes)), share("cpu"), share("memory"),
-                  share("gpu"), f"{max(n['cpu']['share'] or 0 for n in nodes):.0%}")
+    for p in s["pools"]:
+        t.add_row(p["pool"], str(p["nodes"]), str(p["pods"]), str(p["emptyNodes"]),
+                  *("-" if p[k] is None else f"{p[k]:.0%}" for k in ("cpu", "memory", "gpu", "busiestCpu", "busiestMemory")))
     out.print(t)
     t = Table(title="Spread of the Deployments with pod anti-affinity", title_justify="left",
               title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)

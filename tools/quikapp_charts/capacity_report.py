@@ -90,9 +90,27 @@ def report(model: Model, point: str, pools: list[node_pool.Pool] | None = None,
             "pools": [{"name": p.name, "count": p.count, "cores": p.cores, "memoryGi": p.memory_gib,
                        "gpus": p.gpus, "pods": p.pods} for p in pools],
             "problems": pool_problems},
-        "schedule": schedule,
+        "schedule": schedule and {**schedule, "pools": pool_summary(schedule["nodes"])},
         "verdict": verdict(model, point, pool_problems, schedule),
     }
+
+
+def pool_summary(nodes: list[dict]) -> list[dict]:
+    """Per pool of the scheduler's placement: nodes, pods, nodes left without a pod, the share of
+    allocatable CPU, memory and GPUs requested, and the busiest node's CPU and memory shares."""
+    pools = []
+    for name in dict.fromkeys(n["pool"] for n in nodes):
+        mine = [n for n in nodes if n["pool"] == name]
+
+        def share(key: str, mine: list[dict] = mine) -> float | None:
+            have = sum(n[key]["allocatable"] for n in mine)
+            return round(sum(n[key]["used"] for n in mine) / have, 4) if have else None
+        pools.append({"pool": name, "nodes": len(mine), "pods": sum(n["pods"] for n in mine),
+                      "emptyNodes": sum(1 for n in mine if not n["pods"]),
+                      "cpu": share("cpu"), "memory": share("memory"), "gpu": share("gpu"),
+                      "busiestCpu": max(n["cpu"]["share"] or 0 for n in mine),
+                      "busiestMemory": max(n["memory"]["share"] or 0 for n in mine)})
+    return pools
 
 
 COLUMNS = [("pods", "Pods"), ("requests.cpu", "CPU req"), ("requests.memory", "Mem req (GiB)"),

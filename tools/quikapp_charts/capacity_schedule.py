@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import yaml
@@ -71,45 +72,89 @@ def _namespace(name: str, run: str) -> dict:
 
 
 def clean(run: str, namespace: str, timeout: float = 180) -> None:
-    """Remove what a run (this one or an interrupted earlier one) left: namespace, volumes, nodes."""
-    kube.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true",
-                 f"--timeout={int(timeout)}s", timeout=timeout + 10)
-    volumes = [pv["metadata"]["name"] for pv in kube.kubectl_json("get", "pv")["items"]
+    """Remove what a run (this one or an interrupted earlier one) left: namespace, volumes, nodes.
+
+    The workloads go first and their pods at once (grace period 0: no container runs on a kwok
+    node). Left to the namespace controller, pods with a grace period (Elixir's is 90 s) hold the
+    namespace for half of it after kwok has removed them: the controller checks again only then."""
+    if kube.kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "name").stdout.strip():
+        apps, pods = f"/apis/apps/v1/namespaces/{namespace}", f"/api/v1/namespaces/{namespace}/pods"
+        names = [w["metadata"]["name"] for kind in ("deployments", "statefulsets")
+                 for w in kube.get_raw(f"{apps}/{kind}")["items"]]
+        for kind in ("deployments", "statefulsets", "replicasets"):
+            kube.delete_collection(f"{apps}/{kind}", propagationPolicy="Background")
+        # The API server deletes a collection one object after another: four at once (the pods
+        # carry their Deployment's name as `app`), then whatever is left.
+        selectors = [f"app in ({','.join(names[i::4])})" for i in range(4) if names[i::4]]
+        if selectors:
+            with ThreadPoolExecutor(len(selectors)) as pool:
+                list(pool.map(lambda selector: kube.delete_collection(
+                    pods, labelSelector=selector, gracePeriodSeconds="0"), selectors))
+        kube.delete_collection(pods, gracePeriodSeconds="0")
+        kube.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
+    if _pool_nodes(run):  # while the namespace controller sweeps the namespace
+        kube.delete_collection("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")
+    kube.kubectl("wait", "--for=delete", f"namespace/{namespace}", f"--timeout={int(timeout)}s",
+                 timeout=timeout + 10)
+    volumes = [pv["metadata"]["name"] for pv in kube.get_raw("/api/v1/persistentvolumes")["items"]
                if ((pv["spec"].get("claimRef") or {}).get("namespace")) == namespace]
     if volumes:
         kube.kubectl("delete", "pv", "--ignore-not-found", "--wait=false", *volumes)
-    kube.kubectl("delete", "nodes", "-l", f"{RUN_LABEL}={run}", "--ignore-not-found", "--wait=true",
-                 timeout=timeout)
+    kube.wait_for("removing the pool's nodes", lambda: not _pool_nodes(run), timeout)
 
 
-def _ready_nodes(run: str) -> int:
-    return sum(1 for n in kube.kubectl_json("get", "nodes", "-l", f"{RUN_LABEL}={run}")["items"]
-               if any(c["type"] == "Ready" and c["status"] == "True"
-                      for c in (n.get("status") or {}).get("conditions") or []))
+def _pool_nodes(run: str) -> list[dict]:
+    return kube.get_raw("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")["items"]
+
+
+def _create(objects: list[dict], parallel: int = 4) -> None:
+    """`kubectl create` (which keeps a Node's status: its capacity) in a few processes at once:
+    one request per object, and the API server answers several at a time."""
+    chunks = [objects[i::parallel] for i in range(parallel) if objects[i::parallel]]
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        list(pool.map(lambda chunk: kube.kubectl("create", "-f", "-", input=yaml.safe_dump_all(chunk, sort_keys=False)),
+                      chunks))
+
+
+def _pool_ready(run: str, count: int) -> bool:
+    """Every node of the pool Ready (kwok's part) and rid of the not-ready taint the API server
+    puts on a new node (the node controller's part): before both, the scheduler would turn the
+    pods away."""
+    nodes = _pool_nodes(run)
+    return len(nodes) == count and all(
+        (_condition(n, "Ready") or {}).get("status") == "True"
+        and not any(t.get("key", "").startswith("node.kubernetes.io/") for t in n["spec"].get("taints") or [])
+        for n in nodes)
 
 
 def _condition(obj: dict, kind: str) -> dict | None:
     return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), None)
 
 
-def _settled(namespace: str, deployments: int) -> tuple[bool, dict]:
-    """Every ReplicaSet created its pods or was refused; every pod bound or unschedulable."""
-    replica_sets = kube.kubectl_json("get", "replicasets", "-n", namespace)["items"]
-    pods = kube.kubectl_json("get", "pods", "-n", namespace)["items"]
-    state = {"replicaSets": replica_sets, "pods": pods}
-    if len(replica_sets) < deployments:
-        return False, state
-    for rs in replica_sets:
-        status = rs.get("status") or {}
-        if status.get("observedGeneration", 0) < rs["metadata"].get("generation", 1):
-            return False, state
-        if status.get("replicas", 0) < rs["spec"].get("replicas", 0) and not _condition(rs, "ReplicaFailure"):
-            return False, state
-    for pod in pods:
-        scheduled = _condition(pod, "PodScheduled")
-        if not pod["spec"].get("nodeName") and not (scheduled and scheduled.get("reason") == "Unschedulable"):
-            return False, state
-    return True, state
+def _unschedulable(pod: dict) -> bool:
+    return (_condition(pod, "PodScheduled") or {}).get("reason") == "Unschedulable"
+
+
+def _settled(namespace: str, workloads: list[dict]) -> tuple[bool, list[dict]]:
+    """Every ReplicaSet (StatefulSet) created its pods or was refused; every pod not bound to a
+    node marked unschedulable by the scheduler. Asks only for the pods without a node: the list
+    of every pod, hundreds, is read once at the end."""
+    apps = f"/apis/apps/v1/namespaces/{namespace}"
+    sets = [{**s, "kind": kind} for kind, path in (("ReplicaSet", "replicasets"), ("StatefulSet", "statefulsets"))
+            if any(w["kind"] == ("Deployment" if kind == "ReplicaSet" else kind) for w in workloads)
+            for s in kube.get_raw(f"{apps}/{path}")["items"]]
+    unbound = kube.get_raw(f"/api/v1/namespaces/{namespace}/pods", fieldSelector="spec.nodeName=")["items"]
+    if len(sets) < len(workloads) or not all(_unschedulable(pod) for pod in unbound):
+        return False, sets
+    stuck = {_owner(pod) for pod in unbound}  # a StatefulSet creates no pod after an unschedulable one
+    for s in sets:
+        status = s.get("status") or {}
+        if status.get("observedGeneration", 0) < s["metadata"].get("generation", 1):
+            return False, sets
+        if (status.get("replicas", 0) < s["spec"].get("replicas", 0) and not _condition(s, "ReplicaFailure")
+                and not (s["kind"] == "StatefulSet" and s["metadata"]["name"] in stuck)):
+            return False, sets
+    return True, sets
 
 
 def _requests(pod: dict) -> dict[str, Decimal]:
@@ -195,39 +240,41 @@ def schedule(model: Model, objects: list[dict], point: str, pools: list[node_poo
     try:
         kube.say(f"adding {sum(p.count for p in pools)} nodes ({', '.join(p.describe() for p in pools)}) "
                  f"in {zones} zones")
+        started = time.monotonic()
         nodes = [node_pool.node_object(name, pool, i, zones, {RUN_LABEL: run})
                  for name, pool, i in node_pool.node_names(pools, run)]
-        kube.kubectl("create", "-f", "-", input=yaml.safe_dump_all(nodes, sort_keys=False))  # create keeps the status (capacity)
-        kube.wait_for("pool nodes", lambda: _ready_nodes(run) == len(nodes), 120)
+        _create(nodes)
         support, workloads = copies(objects, model, point, namespace, run)
         kube.apply([_namespace(namespace, run)])
         claims = [o for o in support if o["kind"] == "PersistentVolumeClaim"]
         if claims:
             storage.volumes_for_claims(claims, namespace)
         if support:
-            kube.apply(support)
+            _create(support, parallel=1)
+        kube.wait_for("pool nodes", lambda: _pool_ready(run, len(nodes)), 180)
         if claims:
             kube.wait_for("claims", lambda: all(
                 (c.get("status") or {}).get("phase") == "Bound"
-                for c in kube.kubectl_json("get", "pvc", "-n", namespace)["items"]), 60)
-        kube.say(f"scaling {len(workloads)} Deployments to {sum(w['spec']['replicas'] for w in workloads)} "
-                 f"pods in {namespace}; waiting for the scheduler")
+                for c in kube.get_raw(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims")["items"]), 60)
+        pool_seconds = time.monotonic() - started
+        kube.say(f"{len(nodes)} nodes ready in {pool_seconds:.0f}s; scaling {len(workloads)} Deployments to "
+                 f"{sum(w['spec']['replicas'] for w in workloads)} pods in {namespace}; waiting for the scheduler")
         started = time.monotonic()
-        kube.apply(workloads)
-        deadline, state = started + timeout, {}
+        _create(workloads)
+        deadline, sets = started + timeout, []
         while True:
-            done, state = _settled(namespace, len(workloads))
+            done, sets = _settled(namespace, workloads)
             if done:
                 break
             if time.monotonic() > deadline:
                 raise UserError(f"{namespace}: the scheduler had not placed or refused every pod after "
-                                f"{timeout:.0f}s ({len(state.get('pods', []))} pods created)")
+                                f"{timeout:.0f}s")
             time.sleep(1)
         seconds = time.monotonic() - started
-        placed = kube.kubectl_json("get", "nodes", "-l", f"{RUN_LABEL}={run}")["items"]
-        result = _placement(model, state, placed)
-        result.update({"namespace": namespace, "seconds": round(seconds, 1), "zones": zones,
-                       "poolNodes": len(nodes)})
+        state = {"replicaSets": sets, "pods": kube.get_raw(f"/api/v1/namespaces/{namespace}/pods")["items"]}
+        result = _placement(model, state, _pool_nodes(run))
+        result.update({"namespace": namespace, "seconds": round(seconds, 1), "poolSeconds": round(pool_seconds, 1),
+                       "zones": zones, "poolNodes": len(nodes)})
         return result
     finally:
         kube.say(f"removing namespace {namespace} and the pool's nodes")
