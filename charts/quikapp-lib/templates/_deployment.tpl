@@ -88,7 +88,7 @@ spec:
           image: {{ include "quikapp.image" . | quote }}
           imagePullPolicy: {{ $svc.image.pullPolicy | quote }}
           ports:
-            {{- range $port := include "quikapp.ports.sorted" $svc | fromYamlArray }}
+            {{- range $port := $svc.render.ports }}
             - name: {{ $port.name | quote }}
               containerPort: {{ $port.port | int }}
               protocol: TCP
@@ -191,18 +191,4 @@ Usage: {{ include "quikapp.image.tag" (dict "ctx" $ "svc" $svc) }}
 */}}
 {{- define "quikapp.image.tag" -}}
 {{- .svc.image.tag | default .ctx.Values.global.image.tag | toString -}}
-{{- end -}}
-
-{{/*
-Usage: {{ include "quikapp.ports.sorted" $svc }}
-The service's container ports as a YAML list of {name, port}, ordered by port number.
-*/}}
-{{- define "quikapp.ports.sorted" -}}
-{{- $byNumber := dict -}}
-{{- range $name, $port := .ports -}}
-{{- $_ := set $byNumber (printf "%05d-%s" (int $port) $name) (dict "name" $name "port" (int $port)) -}}
-{{- end -}}
-{{- range $key := keys $byNumber | sortAlpha }}
-- {{ toYaml (get $byNumber $key) | nindent 2 | trim }}
-{{- end -}}
 {{- end -}}

@@ -174,7 +174,7 @@ Usage: {{ include "quikapp.networkpolicy.ports" (dict "svc" $svc "names" (list "
 NetworkPolicy ports for the named container ports (all when names is empty).
 */}}
 {{- define "quikapp.networkpolicy.ports" -}}
-{{- range $port := include "quikapp.ports.sorted" .svc | fromYamlArray }}
+{{- range $port := .svc.render.ports }}
 {{- if or (empty $.names) (has $port.name $.names) }}
 - protocol: TCP
   port: {{ $port.port | int }}

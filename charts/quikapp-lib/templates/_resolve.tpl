@@ -14,6 +14,27 @@ Merges src into dst in place, key by key. Unlike sprig's mergeOverwrite it keeps
 {{- end -}}
 
 {{/*
+Usage: {{ include "quikapp.util.mergeLayer" (dict "dst" $svc "src" $layer) }}
+Merges src into dst like quikapp.util.deepMerge, without copying what it merges: a nested map of
+dst is replaced by a merged shallow copy (omit) rather than changed, and src's values are shared.
+Neither src nor a map that dst shares with the defaults or an earlier layer ever changes; dst's
+nested maps are read-only (copy one before changing it). Deep copies were a service's largest cost.
+*/}}
+{{- define "quikapp.util.mergeLayer" -}}
+{{- $dst := .dst -}}
+{{- range $key, $value := .src -}}
+{{- $current := get $dst $key -}}
+{{- if and (kindIs "map" $value) (kindIs "map" $current) -}}
+{{- $merged := omit $current -}}
+{{- include "quikapp.util.mergeLayer" (dict "dst" $merged "src" $value) -}}
+{{- $_ := set $dst $key $merged -}}
+{{- else -}}
+{{- $_ := set $dst $key $value -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 Usage: {{ $svc := dict }}{{ include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
 One service's settings, merged once into `out`, the last layer winning: library defaults -> the chart's
 catalogue.defaults -> catalogue.gpuDefaults (GPU services) -> catalogue.services.<name> -> the
@@ -21,32 +42,45 @@ environment's defaults -> gpuDefaults (GPU services) -> services.<name>.
 The chart's layers live under `catalogue:` and the environment's at the top of the stack's values,
 so Helm's coalescing of values/<env>.yaml into the chart's values never puts an environment layer
 below a chart layer. A service is a GPU service when the last layer that says so says gpu.enabled.
-The result is filled in place, not returned as YAML: a toYaml/fromYaml round trip per service is
-most of a render's cost. $ctx.serviceDefaults, when set, is the parsed library defaults (parse them
-once per render with `include "quikapp.defaults.service" $ | fromYaml`); they are copied, never changed.
+Filled in place, not returned as YAML: a toYaml/fromYaml round trip per service was most of a
+render's cost. Its nested maps are shared with the layers, so read-only (quikapp.util.mergeLayer).
+The first layers are the same for every service of the chart: with a `cache` dict in $ctx, they are
+merged once per chart (and once more for GPU services) instead of once per service.
 */}}
 {{- define "quikapp.service.resolve" -}}
 {{- $ctx := .ctx -}}
 {{- $svc := .out -}}
 {{- $catalogue := $ctx.Values.catalogue | default dict -}}
-{{- $layers := list ($catalogue.defaults | default dict) ($catalogue.gpuDefaults | default dict) (get ($catalogue.services | default dict) .name | default dict) ($ctx.Values.defaults | default dict) ($ctx.Values.gpuDefaults | default dict) (get ($ctx.Values.services | default dict) .name | default dict) -}}
-{{- $gpuLayers := list 1 4 -}}
+{{- $chartDefaults := $catalogue.defaults | default dict -}}
+{{- $chartGpu := $catalogue.gpuDefaults | default dict -}}
+{{- $chartService := get ($catalogue.services | default dict) .name | default dict -}}
+{{- $envDefaults := $ctx.Values.defaults | default dict -}}
+{{- $envGpu := $ctx.Values.gpuDefaults | default dict -}}
+{{- $envService := get ($ctx.Values.services | default dict) .name | default dict -}}
 {{- $gpu := false -}}
-{{- range $index, $layer := $layers -}}
+{{- range $layer := list $chartDefaults $chartService $envDefaults $envService -}}
 {{- $said := dig "gpu" "enabled" "" $layer -}}
-{{- if and (kindIs "bool" $said) (not (has $index $gpuLayers)) -}}
+{{- if kindIs "bool" $said -}}
 {{- $gpu = $said -}}
 {{- end -}}
 {{- end -}}
-{{- $defaults := $ctx.serviceDefaults -}}
-{{- if not $defaults -}}
-{{- $defaults = include "quikapp.defaults.service" $ctx | fromYaml -}}
+{{- $cache := dict -}}
+{{- if hasKey $ctx "cache" -}}
+{{- $cache = $ctx.cache -}}
 {{- end -}}
-{{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $defaults) -}}
-{{- range $index, $layer := $layers -}}
-{{- if or $gpu (not (has $index $gpuLayers)) -}}
-{{- include "quikapp.util.deepMerge" (dict "dst" $svc "src" $layer) -}}
+{{- $baseKey := ternary "gpuBase" "base" $gpu -}}
+{{- if not (hasKey $cache $baseKey) -}}
+{{- $base := include "quikapp.defaults.service" $ctx | fromYaml -}}
+{{- range $layer := ternary (list $chartDefaults $chartGpu) (list $chartDefaults) $gpu -}}
+{{- include "quikapp.util.mergeLayer" (dict "dst" $base "src" $layer) -}}
 {{- end -}}
+{{- $_ := set $cache $baseKey $base -}}
+{{- end -}}
+{{- range $key, $value := get $cache $baseKey -}}
+{{- $_ := set $svc $key $value -}}
+{{- end -}}
+{{- range $layer := ternary (list $chartService $envDefaults $envGpu $envService) (list $chartService $envDefaults $envService) $gpu -}}
+{{- include "quikapp.util.mergeLayer" (dict "dst" $svc "src" $layer) -}}
 {{- end -}}
 {{- with $ctx.Values.global.replicaOverride -}}
 {{- $_ := set $svc "replicas" . -}}
@@ -61,7 +95,8 @@ once per render with `include "quikapp.defaults.service" $ | fromYaml`); they ar
 Usage: {{ include "quikapp.service.render" (dict "svc" $svc "out" $render) }}
 What the templates render from a merged service, decided once: the pod's node selector, tolerations
 and container resources with the GPU settings applied, its volumes and mounts (writable paths, the
-Key Vault CSI volume, the model claim), and whether it gets a PodDisruptionBudget (enabled, with a
+Key Vault CSI volume, the model claim), its container ports as a list of {name, port} ordered by
+port number (the Deployment, Services and NetworkPolicies list them in that order), and whether it gets a PodDisruptionBudget (enabled, with a
 floor of 2 or more: a budget over one pod would forbid every eviction).
 */}}
 {{- define "quikapp.service.render" -}}
@@ -99,8 +134,16 @@ floor of 2 or more: a budget over one pod would forbid every eviction).
 {{- $volumes = append $volumes (dict "name" "model-storage" "persistentVolumeClaim" (dict "claimName" $claim)) -}}
 {{- $mounts = append $mounts (dict "name" "model-storage" "mountPath" $svc.modelStorage.mountPath) -}}
 {{- end -}}
+{{- $byNumber := dict -}}
+{{- range $name, $port := $svc.ports -}}
+{{- $_ := set $byNumber (printf "%05d-%s" (int $port) $name) (dict "name" $name "port" (int $port)) -}}
+{{- end -}}
+{{- $ports := list -}}
+{{- range $key := keys $byNumber | sortAlpha -}}
+{{- $ports = append $ports (get $byNumber $key) -}}
+{{- end -}}
 {{- $pdb := and $svc.pdb.enabled (ge (int $svc.replicas) 2) -}}
-{{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "pdb" $pdb -}}
+{{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "ports" $ports "pdb" $pdb -}}
 {{- $_ := set $.out $key $value -}}
 {{- end -}}
 {{- end -}}
@@ -113,12 +156,11 @@ as the list `out.services`. Resolve once per template file and render everything
 {{- define "quikapp.services.enabled" -}}
 {{- $root := .ctx -}}
 {{- $global := include "quikapp.global" $root | fromYaml -}}
-{{- $defaults := include "quikapp.defaults.service" $root | fromYaml -}}
 {{- $services := list -}}
 {{- range $stack := $global.stacks -}}
 {{- $values := index $root.Values $stack -}}
 {{- if $values.enabled -}}
-{{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "serviceDefaults" $defaults -}}
+{{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "cache" dict -}}
 {{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
 {{- $svc := dict -}}
 {{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}

@@ -41,7 +41,7 @@ Usage: {{ include "quikapp.service.ports" (dict "svc" $svc "names" (list "http" 
 Service ports for the named container ports (all of them when names is empty), ordered by number.
 */}}
 {{- define "quikapp.service.ports" -}}
-{{- range $port := include "quikapp.ports.sorted" .svc | fromYamlArray }}
+{{- range $port := .svc.render.ports }}
 {{- if or (empty $.names) (has $port.name $.names) }}
 - name: {{ $port.name | quote }}
   port: {{ $port.port | int }}
