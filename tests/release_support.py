@@ -37,8 +37,12 @@ def fresh_clone(source: Path, target: Path) -> Path:
     return target
 
 
-def helm_env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
+def helm_env(tmp_path: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """base (the process's environment) with helm's homes of the test's own. Helm 4 caches a pulled
+    chart and its .prov by the chart's digest in $HELM_CACHE_HOME/content: the archives are
+    byte-identical from run to run, each run signs them with a fresh key, so a shared cache hands
+    `--verify` the .prov of an earlier run ("signature made by unknown entity")."""
+    return {**(os.environ if base is None else base), "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
             "HELM_CACHE_HOME": str(tmp_path / "helm-cache"), "HELM_DATA_HOME": str(tmp_path / "helm-data")}
 
 

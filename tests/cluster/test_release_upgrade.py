@@ -19,7 +19,7 @@ from quikapp_charts.cluster.install import namespace_object
 from quikapp_charts.cluster.kube import apply, tool_env
 
 from clusterlib import HELM_TIMEOUT, kubectl, kubectl_json, wait_at_floor
-from release_support import cli, fresh_clone, git
+from release_support import cli, fresh_clone, git, helm_env
 
 pytestmark = pytest.mark.cluster
 
@@ -38,11 +38,9 @@ def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
 
 
 def helm(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    """helm against the cluster with a repository configuration of the test's own."""
-    config = ["--repository-config", str(tmp_path / "repositories.yaml"),
-              "--repository-cache", str(tmp_path / "repository-cache"), "--registry-config", str(tmp_path / "registry.json")]
-    return subprocess.run([paths.tool("helm"), "--kubeconfig", str(KUBECONFIG), *args, *config],
-                          capture_output=True, text=True, env=tool_env(), timeout=600)
+    """helm against the cluster with configuration, repositories and caches of the test's own."""
+    return subprocess.run([paths.tool("helm"), "--kubeconfig", str(KUBECONFIG), *args],
+                          capture_output=True, text=True, env=helm_env(tmp_path, tool_env()), timeout=600)
 
 
 def deployments() -> dict[str, dict]:
@@ -61,7 +59,7 @@ def history(tmp_path) -> list[dict]:
     return json.loads(ok(helm(tmp_path, "history", RELEASE, "-n", NAMESPACE, "-o", "json")).stdout)
 
 
-def test_release_publish_install_upgrade_and_roll_back(local_cluster, tmp_path, signing_key, served, registry):
+def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, signing_key, served, registry):
     secring, pubring = signing_key
     folder, url = served
     oci = f"oci://{registry}/charts"
@@ -101,7 +99,7 @@ def test_release_publish_install_upgrade_and_roll_back(local_cluster, tmp_path, 
         before = deployments()
         assert len(before) == 25 and all(FLAG not in env_names(d) for d in before.values())
         floor = {name: 1 for name in before}  # local: replicaOverride 1
-        wait_at_floor(NAMESPACE, floor)
+        wait_at_floor(kube_cluster.kube_client, NAMESPACE, floor)
 
         # Upgrade to N+1 from the registry.
         ok(helm(tmp_path, "upgrade", RELEASE, f"{oci}/quikapp", "--version", new["quikapp"], "--plain-http",
@@ -117,7 +115,7 @@ def test_release_publish_install_upgrade_and_roll_back(local_cluster, tmp_path, 
             assert (FLAG in env_names(d)) == (name in go), name
             assert d["metadata"]["labels"]["helm.sh/chart"] == (f"go-{new['go']}" if name in go
                                                                  else before[name]["metadata"]["labels"]["helm.sh/chart"])
-        wait_at_floor(NAMESPACE, floor)
+        wait_at_floor(kube_cluster.kube_client, NAMESPACE, floor)
 
         # Roll back to N.
         ok(helm(tmp_path, "rollback", RELEASE, "1", "-n", NAMESPACE, "--wait", "--timeout", HELM_TIMEOUT))
@@ -127,7 +125,7 @@ def test_release_publish_install_upgrade_and_roll_back(local_cluster, tmp_path, 
         rolled_back = deployments()
         assert identity(rolled_back) == identity(before)
         assert all(FLAG not in env_names(d) for d in rolled_back.values())
-        wait_at_floor(NAMESPACE, floor)
+        wait_at_floor(kube_cluster.kube_client, NAMESPACE, floor)
     finally:
         helm(tmp_path, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
         kubectl("delete", "namespace", NAMESPACE, "--wait=true", check=False)
