@@ -3,12 +3,15 @@
 One session-scoped cluster serves every test here, sized from the rendered environments so all
 of them fit at once; each environment is installed once, into its own namespace, the first time
 a test asks for it. Tests read the cluster with kubectl and wait, as `kubectl wait` would, for
-the state they assert (clusterlib.wait_at_floor). `make test` builds the cluster tools first, so
-these tests always run; they are never skipped.
+the state they assert (clusterlib.wait_at_floor, on pytest-helm-charts' wait helper). `make test`
+builds the cluster tools first, so these tests always run; they are never skipped.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from pytest_helm_charts.clusters import Cluster, ExistingCluster
 
 from quikapp_charts import paths
 from quikapp_charts.cluster.config import KUBECONFIG
@@ -49,6 +52,16 @@ def local_cluster(shape):
 
 
 @pytest.fixture(scope="session")
-def installed(local_cluster, renders) -> Installer:
+def kube_cluster(local_cluster) -> Iterator[Cluster]:
+    """pytest-helm-charts' cluster, here the local one for the whole session: tests read it through
+    kube_cluster.kube_client (pykube) and wait with the plugin's helpers."""
+    cluster = ExistingCluster(str(local_cluster))
+    cluster.create()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def installed(kube_cluster, renders) -> Installer:
     """installed(env) installs ENV once per session and returns what was installed where."""
-    return Installer(renders)
+    return Installer(renders, kube_cluster.kube_client)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from argocd import DEPLOY, expand
-from clusterlib import kubectl, kubectl_json
+from clusterlib import WAIT_SECONDS, kubectl, kubectl_json
 from quikapp_charts import paths
 from quikapp_charts.cluster.kube import wait_for
 
@@ -27,7 +27,7 @@ def argocd_crds(local_cluster):
         # Server-side: the ApplicationSet CRD is too large for the last-applied annotation.
         kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crd))
     # `kubectl wait` errors out on a CRD whose status has no conditions yet: ask until established.
-    wait_for("Argo CD's CRDs established", lambda: all(established(name) for name in CRDS), timeout=120)
+    wait_for("Argo CD's CRDs established", lambda: all(established(name) for name in CRDS), timeout=WAIT_SECONDS)
     kubectl("create", "namespace", "argocd", check=False)
     yield
     kubectl("delete", "namespace", "argocd", "--wait=true", "--timeout=120s", check=False)

@@ -28,13 +28,13 @@ def test_draining_the_busiest_node_respects_the_pdbs(installed):
             counts[node] = counts.get(node, 0) + 1
     node = max(counts, key=counts.get)
     try:
-        result = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=120s",
+        result = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=600s",
                          check=False)
         assert result.returncode == 0, result.stderr[-3000:]
         left = [p["metadata"]["name"] for p in kubectl_json("get", "pods", "-A", "--field-selector",
                                                             f"spec.nodeName={node}")["items"]]
         assert left == []
         for inst in envs:
-            wait_at_floor(inst.namespace, floors(inst.rendered), timeout=120)
+            wait_at_floor(installed.kube_client, inst.namespace, floors(inst.rendered))
     finally:
         kubectl("uncordon", node)

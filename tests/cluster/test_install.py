@@ -64,7 +64,7 @@ def test_every_deployment_is_available_with_its_replicas(env, installed):
     inst = installed(env)
     expected = floors(inst.rendered)
     # At the floor exactly: the HPA (without metrics) neither lowers nor raises it.
-    deployments = wait_at_floor(inst.namespace, expected, exact=True, timeout=120)
+    deployments = wait_at_floor(installed.kube_client, inst.namespace, expected, exact=True)
     got = {d["metadata"]["name"]: int(d["status"]["availableReplicas"]) for d in deployments}
     assert got == expected
 

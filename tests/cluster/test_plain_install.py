@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from clusterlib import helm, kubectl, kubectl_json
+from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json
 from quikapp_charts import rendering
 
 pytestmark = pytest.mark.cluster
@@ -26,7 +26,7 @@ def plain_install(local_cluster):
 
 def test_the_mission_command_installs_and_every_claim_binds(plain_install):
     namespace = plain_install
-    result = helm("install", "quikapp", "charts/quikapp", "-f", f"values/{ENV}.yaml", "--wait", "--timeout", "5m")
+    result = helm("install", "quikapp", "charts/quikapp", "-f", f"values/{ENV}.yaml", "--wait", "--timeout", HELM_TIMEOUT)
     assert f"installed into namespace {namespace} by release quikapp (namespace default)" in result.stdout
     claims = kubectl_json("get", "pvc", "-n", namespace)["items"]
     assert len(claims) == 4

@@ -55,7 +55,7 @@ def test_upgrade_with_changed_values_then_rollback(installed):
                  and "nodeSelector" not in d["spec"]["template"]["spec"])
     grown_to = floor[grown] + 2
     kubectl("scale", "deployment", grown, "-n", ns, f"--replicas={grown_to}")
-    wait_at_floor(ns, {grown: grown_to})
+    wait_at_floor(installed.kube_client, ns, {grown: grown_to})
     name, stack = target["metadata"]["name"], target["metadata"]["labels"]["stack"]
     before_rev = history(ns)[-1]["revision"]
     before_config = config_map(ns)[CONFIG_KEY]
@@ -72,7 +72,7 @@ def test_upgrade_with_changed_values_then_rollback(installed):
     assert config_map(ns)[CONFIG_KEY] == new_config
     assert hpa_min(ns, name) == new_floor
     upgraded_floor = dict(floor, **{name: new_floor, grown: grown_to})
-    deployments = wait_at_floor(ns, upgraded_floor)
+    deployments = wait_at_floor(installed.kube_client, ns, upgraded_floor)
     counts = {d["metadata"]["name"]: d["spec"]["replicas"] for d in deployments}
     # The HPA reached the raised floor; the Deployment it had scaled kept its replicas.
     assert counts[name] == new_floor and counts[grown] == grown_to
@@ -90,5 +90,5 @@ def test_upgrade_with_changed_values_then_rollback(installed):
     assert hpa_min(ns, name) == floor[name]
     # A rollback re-applies the revision's recorded counts (at least each floor); without metrics
     # the HPA keeps the Deployments there.
-    wait_at_floor(ns, floor)
+    wait_at_floor(installed.kube_client, ns, floor)
     helm("test", RELEASE, "-n", ns, "--timeout", "2m")

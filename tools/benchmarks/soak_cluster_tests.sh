@@ -25,6 +25,8 @@ mkdir -p "$logs"
 hogs=()
 stop_hogs() { [[ ${#hogs[@]} -eq 0 ]] || kill "${hogs[@]}" 2>/dev/null || true; }
 trap stop_hogs EXIT
+# Stopped by hand: the run in progress stops too, and the cluster it started is taken down.
+trap 'stop_hogs; pkill -TERM -P $$ || true; wait; quikapp-charts cluster down >/dev/null 2>&1 || true; exit 130' INT TERM
 if $hog; then
   for _ in $(seq "$(nproc)"); do
     ( while :; do :; done ) &
@@ -36,7 +38,9 @@ fi
 passed=0 failed=0
 for k in $(seq "$runs"); do
   start=$(date +%s)
-  if python -m pytest -m cluster -q -p no:cacheprovider "${extra[@]}" >"$logs/run-$k.log" 2>&1; then
+  # In the background and waited for, so that a stop by hand reaches the trap at once.
+  python -m pytest -m cluster -q -p no:cacheprovider "${extra[@]}" >"$logs/run-$k.log" 2>&1 &
+  if wait $!; then
     passed=$((passed + 1)) verdict=passed
   else
     failed=$((failed + 1)) verdict=FAILED

@@ -108,7 +108,7 @@ def nodes_waiting(cpu_nodes: int, gpu_nodes: int) -> list[str]:
     return waiting
 
 
-def wait_for_nodes(cpu_nodes: int, gpu_nodes: int, timeout: float = 90, hint: str = "") -> None:
+def wait_for_nodes(cpu_nodes: int, gpu_nodes: int, timeout: float = 300, hint: str = "") -> None:
     """Wait, as `kubectl wait` would, until nodes_waiting is empty; one line naming what is not."""
     deadline = time.monotonic() + timeout
     while True:

@@ -55,6 +55,6 @@ def prepare_environments() -> None:
         f"IngressClass {', '.join(classes)}, ClusterIssuer {', '.join(issuers)}")
     apply([namespace_object(ns) for ns in namespaces] + [ingress_class(c) for c in classes] + [issuer_crd()])
     spare_volumes(claims)
-    wait_for(f"CRD {ISSUER_CRD} established", lambda: _established(ISSUER_CRD), timeout=60)
+    wait_for(f"CRD {ISSUER_CRD} established", lambda: _established(ISSUER_CRD), timeout=180)
     apply([{"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": {"name": name, "labels": MANAGED},
             "spec": {"selfSigned": {}}} for name in issuers])

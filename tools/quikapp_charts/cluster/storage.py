@@ -34,7 +34,7 @@ def ensure_secrets_store() -> None:
     objects = [d for path in paths.module_files(*paths.SECRETS_STORE_FILES) for d in yaml.safe_load_all(path.read_text())
                if isinstance(d, dict)]
     apply(objects)
-    kubectl("wait", "--for=condition=Established", "--timeout=60s",
+    kubectl("wait", "--for=condition=Established", "--timeout=180s",
             "crd/secretproviderclasses.secrets-store.csi.x-k8s.io")
 
 
