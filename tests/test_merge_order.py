@@ -150,7 +150,8 @@ def get(tree: dict, path: tuple):
 
 
 PROBE_TEMPLATE = """\
-{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $global := dict -}}
+{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
 {{- $values := .Values.python -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" "python") "Release" .Release -}}
 ---

@@ -109,13 +109,17 @@ tolerations: []
 {{- end -}}
 
 {{/*
-Usage: {{ $global := include "quikapp.global" $ | fromYaml }}
-.Values.global over the library's defaults for it, so a stack chart renders on its own too.
+Usage: {{ $global := dict }}{{ include "quikapp.global" (dict "ctx" $ "out" $global) }}
+.Values.global over the library's defaults for it, so a stack chart renders on its own too. Filled
+in place, not returned as YAML (a round trip per template costs more than the rest of the merge);
+its nested maps may be shared with .Values.global, so read-only.
 */}}
 {{- define "quikapp.global" -}}
-{{- $global := include "quikapp.defaults.global" . | fromYaml -}}
-{{- include "quikapp.util.deepMerge" (dict "dst" $global "src" (.Values.global | default dict)) -}}
-{{- toYaml $global -}}
+{{- $global := .out -}}
+{{- range $key, $value := include "quikapp.defaults.global" .ctx | fromYaml -}}
+{{- $_ := set $global $key $value -}}
+{{- end -}}
+{{- include "quikapp.util.mergeLayer" (dict "dst" $global "src" (.ctx.Values.global | default dict)) -}}
 {{- end -}}
 
 {{/*

@@ -1,22 +1,8 @@
 {{/*
-Usage: {{ include "quikapp.util.deepMerge" (dict "dst" $copy "src" $override) }}
-Merges src into dst in place, key by key. Unlike sprig's mergeOverwrite it keeps false, 0 and "" from src.
-*/}}
-{{- define "quikapp.util.deepMerge" -}}
-{{- $dst := .dst -}}
-{{- range $key, $value := .src -}}
-{{- if and (kindIs "map" $value) (kindIs "map" (get $dst $key)) -}}
-{{- include "quikapp.util.deepMerge" (dict "dst" (get $dst $key) "src" $value) -}}
-{{- else -}}
-{{- $_ := set $dst $key (deepCopy $value) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
 Usage: {{ include "quikapp.util.mergeLayer" (dict "dst" $svc "src" $layer) }}
-Merges src into dst like quikapp.util.deepMerge, without copying what it merges: a nested map of
-dst is replaced by a merged shallow copy (omit) rather than changed, and src's values are shared.
+Merges src into dst key by key, maps into maps, anything else replacing what dst has. Unlike
+sprig's mergeOverwrite it keeps false, 0 and "" from src. Nothing is copied: a nested map of dst
+is replaced by a merged shallow copy (omit) rather than changed, and src's values are shared.
 Neither src nor a map that dst shares with the defaults or an earlier layer ever changes; dst's
 nested maps are read-only (copy one before changing it). Deep copies were a service's largest cost.
 */}}
@@ -35,21 +21,19 @@ nested maps are read-only (copy one before changing it). Deep copies were a serv
 {{- end -}}
 
 {{/*
-Usage: {{ $svc := dict }}{{ include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
-One service's settings, merged once into `out`, the last layer winning: library defaults -> the chart's
+Usage: {{ $layers := dict }}{{ include "quikapp.service.layers" (dict "ctx" $ctx "name" $name "out" $layers) }}
+The layers of one service's settings, the last winning: library defaults -> the chart's
 catalogue.defaults -> catalogue.gpuDefaults (GPU services) -> catalogue.services.<name> -> the
 environment's defaults -> gpuDefaults (GPU services) -> services.<name>.
 The chart's layers live under `catalogue:` and the environment's at the top of the stack's values,
 so Helm's coalescing of values/<env>.yaml into the chart's values never puts an environment layer
 below a chart layer. A service is a GPU service when the last layer that says so says gpu.enabled.
-Filled in place, not returned as YAML: a toYaml/fromYaml round trip per service was most of a
-render's cost. Its nested maps are shared with the layers, so read-only (quikapp.util.mergeLayer).
-The first layers are the same for every service of the chart: with a `cache` dict in $ctx, they are
-merged once per chart (and once more for GPU services) instead of once per service.
+`out.base` is the first three merged (read-only: they are the same for every service of the chart,
+so with a `cache` dict in $ctx they are merged once per chart, and once more for GPU services);
+`out.own` lists the service's own layers after them, in order.
 */}}
-{{- define "quikapp.service.resolve" -}}
+{{- define "quikapp.service.layers" -}}
 {{- $ctx := .ctx -}}
-{{- $svc := .out -}}
 {{- $catalogue := $ctx.Values.catalogue | default dict -}}
 {{- $chartDefaults := $catalogue.defaults | default dict -}}
 {{- $chartGpu := $catalogue.gpuDefaults | default dict -}}
@@ -76,13 +60,28 @@ merged once per chart (and once more for GPU services) instead of once per servi
 {{- end -}}
 {{- $_ := set $cache $baseKey $base -}}
 {{- end -}}
-{{- range $key, $value := get $cache $baseKey -}}
+{{- $_ := set .out "base" (get $cache $baseKey) -}}
+{{- $_ := set .out "own" (ternary (list $chartService $envDefaults $envGpu $envService) (list $chartService $envDefaults $envService) $gpu) -}}
+{{- end -}}
+
+{{/*
+Usage: {{ $svc := dict }}{{ include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
+One service's settings, its layers (quikapp.service.layers) merged once into `out`, with its render
+settings (quikapp.service.render) under `render`. Filled in place, not returned as YAML: a
+toYaml/fromYaml round trip per service was most of a render's cost. Its nested maps are shared
+with the layers, so read-only (quikapp.util.mergeLayer).
+*/}}
+{{- define "quikapp.service.resolve" -}}
+{{- $svc := .out -}}
+{{- $layers := dict -}}
+{{- include "quikapp.service.layers" (dict "ctx" .ctx "name" .name "out" $layers) -}}
+{{- range $key, $value := $layers.base -}}
 {{- $_ := set $svc $key $value -}}
 {{- end -}}
-{{- range $layer := ternary (list $chartService $envDefaults $envGpu $envService) (list $chartService $envDefaults $envService) $gpu -}}
+{{- range $layer := $layers.own -}}
 {{- include "quikapp.util.mergeLayer" (dict "dst" $svc "src" $layer) -}}
 {{- end -}}
-{{- with $ctx.Values.global.replicaOverride -}}
+{{- with .ctx.Values.global.replicaOverride -}}
 {{- $_ := set $svc "replicas" . -}}
 {{- end -}}
 {{- $_ := set $svc "name" .name -}}
@@ -151,24 +150,45 @@ floor of 2 or more: a budget over one pod would forbid every eviction).
 {{/*
 Usage: {{ $enabled := dict }}{{ include "quikapp.services.enabled" (dict "ctx" $ "out" $enabled) }}{{ range $svc := $enabled.services }}
 From the umbrella: every enabled service of every enabled stack, merged as its stack chart merges it,
-as the list `out.services`. Resolve once per template file and render everything from that list.
+as the list `out.services`; `out.names` lists their names. With "namesOnly" true, only the names,
+and no service is merged: whether a service is enabled is the last layer that says so.
+Resolve once per template file and render everything from that list.
 */}}
 {{- define "quikapp.services.enabled" -}}
 {{- $root := .ctx -}}
-{{- $global := include "quikapp.global" $root | fromYaml -}}
+{{- $namesOnly := .namesOnly -}}
+{{- $global := dict -}}
+{{- include "quikapp.global" (dict "ctx" $root "out" $global) -}}
 {{- $services := list -}}
+{{- $names := list -}}
 {{- range $stack := $global.stacks -}}
 {{- $values := index $root.Values $stack -}}
 {{- if $values.enabled -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "cache" dict -}}
 {{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
+{{- if $namesOnly -}}
+{{- $layers := dict -}}
+{{- include "quikapp.service.layers" (dict "ctx" $ctx "name" $name "out" $layers) -}}
+{{- $enabled := $layers.base.enabled -}}
+{{- range $layer := $layers.own -}}
+{{- if hasKey $layer "enabled" -}}
+{{- $enabled = $layer.enabled -}}
+{{- end -}}
+{{- end -}}
+{{- if $enabled -}}
+{{- $names = append $names $name -}}
+{{- end -}}
+{{- else -}}
 {{- $svc := dict -}}
 {{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}
 {{- if $svc.enabled -}}
 {{- $services = append $services $svc -}}
+{{- $names = append $names $name -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 {{- $_ := set .out "services" $services -}}
+{{- $_ := set .out "names" $names -}}
 {{- end -}}

@@ -5,7 +5,8 @@ quikapp-secrets key that a service's env reads from the vault into that Secret (
 allow no underscore: DB_HOST is the vault's db-host). Names and IDs only, never a secret value.
 */}}
 {{- define "quikapp.secretproviderclass" -}}
-{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $global := dict -}}
+{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
 {{- $vault := $global.keyVault -}}
 {{- $keys := list -}}
 {{- $enabled := dict -}}

@@ -4,7 +4,8 @@ The objects every service shares: the ConfigMap, the ServiceAccount, the environ
 and the namespace-wide NetworkPolicies. The umbrella chart's only template besides its test.
 */}}
 {{- define "quikapp.shared.render" -}}
-{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $global := dict -}}
+{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
 apiVersion: v1
 kind: ConfigMap
 metadata:

@@ -29,7 +29,8 @@ The same check as a Job that Argo CD runs after every sync (a PostSync hook; Arg
 the Argo CD Applications set it: a plain `helm install` would create it as an ordinary Job.
 */}}
 {{- define "quikapp.smoketest.postSync" -}}
-{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $global := dict -}}
+{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
 {{- if $global.smokeTest.postSync -}}
 apiVersion: batch/v1
 kind: Job
@@ -60,7 +61,8 @@ Usage: {{ include "quikapp.smoketest.podSpec" $ }}
 The check's pod spec, shared by the `helm test` pod and the PostSync Job.
 */}}
 {{- define "quikapp.smoketest.podSpec" -}}
-{{- $global := include "quikapp.global" . | fromYaml -}}
+{{- $global := dict -}}
+{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
 {{- $targets := list -}}
 {{- $enabled := dict -}}
 {{- include "quikapp.services.enabled" (dict "ctx" . "out" $enabled) -}}

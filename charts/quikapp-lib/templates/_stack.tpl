@@ -4,7 +4,9 @@ Everything a stack chart deploys: for each enabled service of its catalogue, its
 headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The stack charts' only template.
 */}}
 {{- define "quikapp.stack.render" -}}
-{{- $ctx := dict "Values" (merge (dict "global" (include "quikapp.global" . | fromYaml)) .Values) "Chart" .Chart "Release" .Release "cache" dict -}}
+{{- $global := dict -}}
+{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
+{{- $ctx := dict "Values" (merge (dict "global" $global) .Values) "Chart" .Chart "Release" .Release "cache" dict -}}
 {{- $problems := list -}}
 {{- $services := list -}}
 {{- range $name := keys ((.Values.catalogue | default dict).services | default dict) | sortAlpha -}}
