@@ -9,7 +9,7 @@ built. Each measurement is the command end to end in a new process, as a user ru
 pool nodes added and Ready, pods created and placed or refused, the placement read back, namespace
 and nodes removed):
 
-  small   capacity live --at floor --schedule --pool cpu=12x16c64g,gpu=2x4gpu   (80 pods, 14 nodes)
+  small   capacity live --at floor --schedule --pool cpu=14x16c64g,gpu=3x4gpu   (80 pods, 17 nodes)
   peak    capacity live --at max --schedule --pool POOL                         (440 pods, 108 nodes)
 
 Machines are noisy (two cores shared with other work), so the peak run is reported as a ratio
@@ -19,71 +19,67 @@ every node is Ready, the pods created until every one is placed or refused.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import benchlib
 from quikapp_charts import paths
 from quikapp_charts.cluster import kube
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
-SMALL = ("floor", "cpu=12x16c64g,gpu=2x4gpu")
+SMALL = ("floor", "cpu=14x16c64g,gpu=3x4gpu")
 TARGET_S = 60
 
 
-def run(point: str, pool: str, out: Path) -> dict:
-    """One `capacity live --schedule` end to end: wall seconds and the report's phases."""
-    started = time.perf_counter()
+def run(point: str, pool: str, out: Path, phases: list[dict]) -> None:
+    """One `capacity live --schedule` end to end; the report's phases appended to `phases`."""
     proc = subprocess.run([*CLI, "capacity", "live", "--at", point, "--schedule", "--pool", pool,
                            "-o", "json", "--out", str(out)], cwd=paths.ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
     if proc.returncode != 0:
-        raise SystemExit(f"capacity live --at {point} --pool {pool} exited {proc.returncode}: "
-                         f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}")
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+        raise SystemExit(f"capacity live --at {point} --pool {pool} exited {proc.returncode}: {last}")
     s = json.loads(out.read_text())["schedule"]
-    return {"wall": wall, "pool": s["poolSeconds"], "placement": s["seconds"], "pods": s["pods"],
-            "nodes": s["poolNodes"], "pending": len(s["pending"])}
+    phases.append({"pool": s["poolSeconds"], "placement": s["seconds"], "pods": s["pods"],
+                   "nodes": s["poolNodes"], "pending": len(s["pending"])})
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2, help="rounds (the median is reported)")
+    parser = benchlib.arguments(__doc__, rounds=2)
     parser.add_argument("--pool", default="cpu=100x16c64g,gpu=8x4gpu", help="the peak run's pool")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     if not kube.api_ready():
         raise SystemExit("the local cluster is not running: `quikapp-charts cluster up` first")
 
-    cases = {"small": SMALL, "peak": ("max", args.pool)}
-    runs: dict[str, list[dict]] = {name: [] for name in cases}
+    specs = {"small": SMALL, "peak": ("max", args.pool)}
+    phases: dict[str, list[dict]] = {name: [] for name in specs}
     with tempfile.TemporaryDirectory(prefix="quikapp-schedule-") as tmp:
-        run(*SMALL, Path(tmp) / "warm.json")  # warm-up: page cache, imports, helm, the API server's caches
-        for round_ in range(args.rounds):
-            for name, (point, pool) in cases.items():
-                runs[name].append(run(point, pool, Path(tmp) / f"{name}.json"))
-            print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
+        cases = {name: (lambda name=name, point=point, pool=pool:
+                        run(point, pool, Path(tmp) / f"{name}.json", phases[name]))
+                 for name, (point, pool) in specs.items()}
+        run(*SMALL, Path(tmp) / "warm.json", [])  # warm-up: page cache, imports, the API server's caches
+        times = benchlib.time_rounds(cases, args.rounds, warm_up=False)
 
-    figures = {name: {key: (statistics.median(r[key] for r in found) if key in ("wall", "pool", "placement")
-                            else found[-1][key]) for key in found[0]}
-               for name, found in runs.items()}
-    ratio = figures["peak"]["wall"] / figures["small"]["wall"]
-    if args.json:
-        print(json.dumps({"rounds": args.rounds, "pool": args.pool, "targetSeconds": TARGET_S,
-                          "cases": figures, "ratio": round(ratio, 2)}, indent=2))
-        return
-    print(f"capacity live --schedule, median of {args.rounds} rounds; target: peak within {TARGET_S} s warm")
-    print(f"{'case':<6} {'pods':>5} {'nodes':>6} {'pending':>8} {'pool ready':>11} {'placement':>10} {'wall':>8}")
-    for name, f in figures.items():
-        print(f"{name:<6} {f['pods']:>5} {f['nodes']:>6} {f['pending']:>8} {f['pool']:>10.1f}s "
-              f"{f['placement']:>9.1f}s {f['wall']:>7.1f}s")
-    peak = figures["peak"]["wall"]
-    print(f"peak / small: {ratio:.2f}x; peak {peak:.1f} s, {'within' if peak <= TARGET_S else 'over'} "
-          f"the {TARGET_S} s target")
+    small = benchlib.median(times["small"])
+    rows = []
+    for name, (point, pool) in specs.items():
+        last = phases[name][-1]
+        rows.append({"case": f"{name}: --at {point} --pool {pool}", "pods": last["pods"], "nodes": last["nodes"],
+                     "pending": last["pending"],
+                     "pool_s": round(benchlib.median([p["pool"] for p in phases[name]]), 1),
+                     "placement_s": round(benchlib.median([p["placement"] for p in phases[name]]), 1),
+                     "wall_s": round(benchlib.median(times[name]), 1),
+                     "ratio": round(benchlib.median(times[name]) / small, 2)})
+    peak = rows[-1]["wall_s"]
+    benchlib.report(f"capacity live --schedule, median of {args.rounds} rounds, ratio against the small run; "
+                    f"peak {peak:.1f} s: {'within' if peak <= TARGET_S else 'over'} the {TARGET_S} s target",
+                    [("case", "case", "{}"), ("pods", "pods", "{}"), ("nodes", "nodes", "{}"),
+                     ("pending", "pending", "{}"), ("pool_s", "pool ready", "{:.1f}s"),
+                     ("placement_s", "placement", "{:.1f}s"), ("wall_s", "wall", "{:.1f}s"),
+                     ("ratio", "ratio", "{:.2f}x")],
+                    rows, args.json, {"rounds": args.rounds, "targetSeconds": TARGET_S}, rows_key="cases")
 
 
 if __name__ == "__main__":

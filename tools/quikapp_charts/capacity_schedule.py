@@ -58,6 +58,10 @@ def copies(objects: list[dict], model: Model, point: str, namespace: str, run: s
             moved["spec"]["replicas"] = replicas[moved["metadata"]["name"]]
             pod = moved["spec"]["template"]["spec"]
             pod["nodeSelector"] = {**(pod.get("nodeSelector") or {}), RUN_LABEL: run}
+            # No container runs on a kwok node: the pods may go at once when the run is removed.
+            # With their grace period (Elixir's is 90 s) each would be written twice on the way
+            # out, and the namespace controller would look again only after half of it.
+            pod["terminationGracePeriodSeconds"] = 0
             workloads.append(moved)
         else:
             support.append(moved)
@@ -73,26 +77,10 @@ def _namespace(name: str, run: str) -> dict:
 
 def clean(run: str, namespace: str, timeout: float = 180) -> None:
     """Remove what a run (this one or an interrupted earlier one) left: namespace, volumes, nodes.
-
-    The workloads go first and their pods at once (grace period 0: no container runs on a kwok
-    node). Left to the namespace controller, pods with a grace period (Elixir's is 90 s) hold the
-    namespace for half of it after kwok has removed them: the controller checks again only then."""
-    if kube.kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "name").stdout.strip():
-        apps, pods = f"/apis/apps/v1/namespaces/{namespace}", f"/api/v1/namespaces/{namespace}/pods"
-        names = [w["metadata"]["name"] for kind in ("deployments", "statefulsets")
-                 for w in kube.get_raw(f"{apps}/{kind}")["items"]]
-        for kind in ("deployments", "statefulsets", "replicasets"):
-            kube.delete_collection(f"{apps}/{kind}", propagationPolicy="Background")
-        # The API server deletes a collection one object after another: four at once (the pods
-        # carry their Deployment's name as `app`), then whatever is left.
-        selectors = [f"app in ({','.join(names[i::4])})" for i in range(4) if names[i::4]]
-        if selectors:
-            with ThreadPoolExecutor(len(selectors)) as pool:
-                list(pool.map(lambda selector: kube.delete_collection(
-                    pods, labelSelector=selector, gracePeriodSeconds="0"), selectors))
-        kube.delete_collection(pods, gracePeriodSeconds="0")
-        kube.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
-    if _pool_nodes(run):  # while the namespace controller sweeps the namespace
+    A terminating namespace admits no new object, so its ReplicaSets recreate no pod; the pods
+    (grace period 0) go in one pass of the namespace controller, while the nodes go in one request."""
+    kube.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
+    if _pool_nodes(run):
         kube.delete_collection("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")
     kube.kubectl("wait", "--for=delete", f"namespace/{namespace}", f"--timeout={int(timeout)}s",
                  timeout=timeout + 10)
