@@ -67,7 +67,7 @@ so with a `cache` dict in $ctx they are merged once per chart, and once more for
 {{/*
 Usage: {{ $svc := dict }}{{ include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
 One service's settings, its layers (quikapp.service.layers) merged once into `out`, with its render
-settings (quikapp.service.render) under `render`. Filled in place, not returned as YAML: a
+settings (quikapp.service.render) under `render` unless "skipRender" is true. Filled in place, not returned as YAML: a
 toYaml/fromYaml round trip per service was most of a render's cost. Its nested maps are shared
 with the layers, so read-only (quikapp.util.mergeLayer).
 */}}
@@ -85,9 +85,11 @@ with the layers, so read-only (quikapp.util.mergeLayer).
 {{- $_ := set $svc "replicas" . -}}
 {{- end -}}
 {{- $_ := set $svc "name" .name -}}
+{{- if not .skipRender -}}
 {{- $render := dict -}}
 {{- include "quikapp.service.render" (dict "svc" $svc "out" $render) -}}
 {{- $_ := set $svc "render" $render -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -100,9 +102,15 @@ floor of 2 or more: a budget over one pod would forbid every eviction).
 */}}
 {{- define "quikapp.service.render" -}}
 {{- $svc := .svc -}}
-{{- $nodeSelector := deepCopy $svc.nodeSelector -}}
+{{- /* Shallow copies (omit) where a map is changed: the service's maps are shared, read-only. */ -}}
+{{- $nodeSelector := omit ($svc.nodeSelector | default dict) -}}
 {{- $tolerations := $svc.tolerations -}}
-{{- $resources := deepCopy $svc.resources -}}
+{{- $resources := omit ($svc.resources | default dict) -}}
+{{- range $kind := list "requests" "limits" -}}
+{{- if hasKey $resources $kind -}}
+{{- $_ := set $resources $kind (omit (get $resources $kind | default dict)) -}}
+{{- end -}}
+{{- end -}}
 {{- if $svc.gpu.enabled -}}
 {{- $nodeSelector = merge $nodeSelector $svc.gpu.nodeSelector -}}
 {{- $tolerations = concat $svc.tolerations $svc.gpu.tolerations -}}
@@ -148,17 +156,21 @@ floor of 2 or more: a budget over one pod would forbid every eviction).
 {{- end -}}
 
 {{/*
-Usage: {{ $enabled := dict }}{{ include "quikapp.services.enabled" (dict "ctx" $ "out" $enabled) }}{{ range $svc := $enabled.services }}
-From the umbrella: every enabled service of every enabled stack, merged as its stack chart merges it,
-as the list `out.services`; `out.names` lists their names. With "namesOnly" true, only the names,
-and no service is merged: whether a service is enabled is the last layer that says so.
+Usage: {{ $enabled := dict }}{{ include "quikapp.services.enabled" (dict "ctx" $ "global" $global "out" $enabled) }}{{ range $svc := $enabled.services }}
+From the umbrella: every enabled service of every enabled stack, merged as its stack chart merges it
+(without `render`: the umbrella renders no Deployment), as the list `out.services`; `out.names` lists
+their names. With "namesOnly" true, only the names, and no service is merged: whether a service is
+enabled is the last layer that says so. "global" is the caller's quikapp.global, if it has one.
 Resolve once per template file and render everything from that list.
 */}}
 {{- define "quikapp.services.enabled" -}}
 {{- $root := .ctx -}}
 {{- $namesOnly := .namesOnly -}}
-{{- $global := dict -}}
+{{- $global := .global -}}
+{{- if not $global -}}
+{{- $global = dict -}}
 {{- include "quikapp.global" (dict "ctx" $root "out" $global) -}}
+{{- end -}}
 {{- $services := list -}}
 {{- $names := list -}}
 {{- range $stack := $global.stacks -}}
@@ -180,7 +192,7 @@ Resolve once per template file and render everything from that list.
 {{- end -}}
 {{- else -}}
 {{- $svc := dict -}}
-{{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}
+{{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc "skipRender" true) -}}
 {{- if $svc.enabled -}}
 {{- $services = append $services $svc -}}
 {{- $names = append $names $name -}}

@@ -10,7 +10,7 @@ allow no underscore: DB_HOST is the vault's db-host). Names and IDs only, never 
 {{- $vault := $global.keyVault -}}
 {{- $keys := list -}}
 {{- $enabled := dict -}}
-{{- include "quikapp.services.enabled" (dict "ctx" . "out" $enabled) -}}
+{{- include "quikapp.services.enabled" (dict "ctx" . "global" $global "out" $enabled) -}}
 {{- range $svc := $enabled.services -}}
 {{- range $name, $source := $svc.env -}}
 {{- if and (kindIs "map" $source) (hasKey $source "secret") (not $source.unset) (eq ($source.name | default $global.secretName) $global.secretName) -}}

@@ -65,7 +65,7 @@ The check's pod spec, shared by the `helm test` pod and the PostSync Job.
 {{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
 {{- $targets := list -}}
 {{- $enabled := dict -}}
-{{- include "quikapp.services.enabled" (dict "ctx" . "out" $enabled) -}}
+{{- include "quikapp.services.enabled" (dict "ctx" . "global" $global "out" $enabled) -}}
 {{- range $svc := $enabled.services -}}
 {{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
 {{- end -}}
