@@ -30,8 +30,14 @@ def argocd_crds(local_cluster):
     wait_for("Argo CD's CRDs established", lambda: all(established(name) for name in CRDS), timeout=WAIT_SECONDS)
     kubectl("create", "namespace", "argocd", check=False)
     yield
-    kubectl("delete", "namespace", "argocd", "--wait=true", "--timeout=120s", check=False)
-    kubectl("delete", *(f"crd/{name}" for name in CRDS), "--wait=true", "--timeout=120s", check=False)
+    # The generated Applications carry Argo CD's resources finalizer, which only its controller
+    # removes (after pruning what the Application deployed); none runs here, so drop it, or the
+    # namespace and the CRDs wait for it until their timeouts.
+    for app in kubectl_json("get", "applications", "-n", "argocd")["items"]:
+        kubectl("patch", "application", app["metadata"]["name"], "-n", "argocd", "--type=merge",
+                "-p", '{"metadata":{"finalizers":null}}')
+    kubectl("delete", "namespace", "argocd", "--wait=true", f"--timeout={WAIT_SECONDS}s")
+    kubectl("delete", *(f"crd/{name}" for name in CRDS), "--wait=true", f"--timeout={WAIT_SECONDS}s")
 
 
 def established(name: str) -> bool:
