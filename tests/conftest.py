@@ -1,15 +1,21 @@
-"""Shared fixtures: every environment rendered once per session, as Argo CD renders it."""
+"""Shared fixtures: every environment rendered once per session, as Argo CD renders it. Every
+`helm template` of the tool, in this process or in the ones it starts, is answered from the render
+cache (.cache/renders, keyed by every byte it reads: quikapp_charts.render_cache) when nothing it
+is made of has changed; QUIKAPP_CHARTS_RENDER_CACHE= (empty) turns that off."""
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from quikapp_charts import paths, rendering, service_table
+from quikapp_charts import paths, render_cache, rendering, service_table
 from support import ENVIRONMENTS, Objects
 
 # The release fixtures (a signing key, an HTTP chart repository, an OCI registry on 127.0.0.1).
 pytest_plugins = ["release_support"]
+
+os.environ.setdefault(render_cache.VARIABLE, str(paths.CACHE / "renders"))
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +28,11 @@ def rendered() -> dict[str, Objects]:
 @pytest.fixture(scope="session")
 def services() -> list[service_table.Service]:
     return service_table.parse(paths.SERVICE_TABLE)
+
+
+def pytest_sessionstart(session):
+    """Renders of charts that have since changed leave the cache after a week unused (once per run,
+    in the process that starts the workers)."""
+    cache = render_cache.folder()
+    if cache is not None and not hasattr(session.config, "workerinput"):
+        render_cache.prune(cache)

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
+from . import render_cache
 from .errors import UserError
 
 
 def run(cmd: Sequence[str], *, name: str, missing: str, failed: Callable[[subprocess.CompletedProcess], str],
         check: bool = True, input: str | None = None, env: Mapping[str, str] | None = None,
-        timeout: float | None = None, stream: bool = False) -> subprocess.CompletedProcess:
-    """Run CMD (output captured unless stream). UserError `NAME: not found; MISSING` when the tool
-    is not there, `NAME: no answer within Ns` on timeout, and with check `failed(result)` when it
-    exits non-zero."""
+        timeout: float | None = None, stream: bool = False, cache: Path | None = None) -> subprocess.CompletedProcess:
+    """Run CMD (output captured unless stream), or take its result from the render cache folder
+    `cache` (render_cache). UserError `NAME: not found; MISSING` when the tool is not there,
+    `NAME: no answer within Ns` on timeout, and with check `failed(result)` when it exits non-zero."""
     try:
-        result = subprocess.run(list(cmd), input=input, text=True, timeout=timeout,
-                                env=dict(env) if env is not None else None,
-                                stdout=None if stream else subprocess.PIPE,
-                                stderr=None if stream else subprocess.PIPE)
+        if cache is not None and input is None and not stream:
+            result = render_cache.run(cmd, cache, env=env, timeout=timeout)
+        else:
+            result = subprocess.run(list(cmd), input=input, text=True, timeout=timeout,
+                                    env=dict(env) if env is not None else None,
+                                    stdout=None if stream else subprocess.PIPE,
+                                    stderr=None if stream else subprocess.PIPE)
     except FileNotFoundError:
         raise UserError(f"{name}: not found; {missing}") from None
     except subprocess.TimeoutExpired:

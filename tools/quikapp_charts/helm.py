@@ -6,14 +6,17 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from . import external, paths
+from . import external, paths, render_cache
 
 
 def run(args: Sequence[str], *, where: str, action: str | None = None, helm: str = "helm",
         check: bool = True, env: Mapping[str, str] | None = None,
         timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run `helm ARGS`; with check, a failure is UserError `WHERE: [ACTION failed: ]MESSAGE`."""
-    return external.run([paths.tool(helm), *args], name=f"{where}: {action or helm}",
+    """Run `helm ARGS`; with check, a failure is UserError `WHERE: [ACTION failed: ]MESSAGE`. A
+    `helm template` comes from the render cache when QUIKAPP_CHARTS_RENDER_CACHE is set."""
+    cmd = [paths.tool(helm), *args]
+    cache = render_cache.folder(env) if render_cache.cacheable(cmd) else None
+    return external.run(cmd, name=f"{where}: {action or helm}", cache=cache,
                         missing="run `make tools` (tools/bootstrap.sh)", check=check, env=env, timeout=timeout,
                         failed=lambda result: f"{where}: {f'{action} failed: ' if action else ''}{error(result.stderr)}")
 

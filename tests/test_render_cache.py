@@ -1,0 +1,135 @@
+"""The render cache (QUIKAPP_CHARTS_RENDER_CACHE, on for the test suite): a `helm template` is
+answered from it only when the helm binary, the arguments and every byte of the chart and values
+are the same; any change renders afresh. Each test has a cache folder of its own."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from quikapp_charts import paths, render_cache, rendering
+from quikapp_charts.errors import UserError
+from support import cli, make_workspace
+
+
+def entries(cache) -> int:
+    return len(list(cache.rglob("*.json.z")))
+
+
+def helm_template(root, env: str = "dev", helm: str = "helm") -> list[str]:
+    return [paths.tool(helm), "template", "quikapp", str(root / "charts" / "quikapp"), "--namespace", f"quikapp-{env}",
+            "--kube-version", rendering.kube_version(), "--include-crds", "--values", str(root / "values" / f"{env}.yaml")]
+
+
+def fresh(cmd: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    return make_workspace(tmp_path / "repo")
+
+
+def test_helm_template_is_a_function_of_its_inputs():
+    """What the cache rests on: two renders of the same inputs are the same bytes."""
+    cmd = helm_template(paths.ROOT, "live")
+    first, second = fresh(cmd), fresh(cmd)
+    assert first.returncode == 0 and first.stdout.count("\nkind: Deployment\n") == 33
+    assert (first.stdout, first.stderr) == (second.stdout, second.stderr)
+
+
+def test_a_hit_answers_what_helm_answers(tmp_path):
+    cmd = helm_template(paths.ROOT)
+    stored = render_cache.run(cmd, tmp_path)
+    assert entries(tmp_path) == 1
+    hit = render_cache.run(cmd, tmp_path)
+    assert entries(tmp_path) == 1
+    expected = fresh(cmd)
+    for result in (stored, hit):
+        assert (result.returncode, result.stdout, result.stderr) == (expected.returncode, expected.stdout, expected.stderr)
+
+
+def test_a_changed_template_misses(tmp_path, workspace):
+    cache = tmp_path / "cache"
+    cmd = helm_template(workspace)
+    before = render_cache.run(cmd, cache)
+    template = workspace / "charts" / "quikapp-lib" / "templates" / "_deployment.tpl"
+    text = template.read_text()
+    assert text.count("revisionHistoryLimit: 5\n") == 1
+    template.write_text(text.replace("revisionHistoryLimit: 5\n", "revisionHistoryLimit: 6\n"))
+    regenerated = cli("generate", root=workspace)  # the umbrella renders the library from its archive
+    assert regenerated.code == 0, regenerated.stderr
+    after = render_cache.run(cmd, cache)
+    assert entries(cache) == 2
+    assert before.stdout.count("revisionHistoryLimit: 5") == 33 and "revisionHistoryLimit: 6" not in before.stdout
+    assert after.stdout.count("revisionHistoryLimit: 6") == 33
+    assert after.stdout == fresh(cmd).stdout
+
+
+def test_any_changed_byte_of_a_chart_or_values_file_changes_the_key(workspace):
+    cmd = helm_template(workspace)
+    original, _ = render_cache.key(cmd)
+    changed = []
+    for path in (workspace / "values" / "dev.yaml", workspace / "charts" / "quikapp" / "charts" / "go-0.1.0.tgz",
+                 workspace / "charts" / "quikapp" / "values.schema.json"):
+        data = path.read_bytes()
+        path.write_bytes(data + b"\n")
+        changed.append(render_cache.key(cmd)[0])
+        path.write_bytes(data)
+    (workspace / "charts" / "quikapp" / "templates" / "extra.yaml").write_text("")
+    changed.append(render_cache.key(cmd)[0])
+    assert len({original, *changed}) == 5
+    assert render_cache.key(helm_template(workspace, helm="helm3"))[0] != render_cache.key(cmd)[0]
+    assert render_cache.key(cmd, env={**os.environ, "HELM_DEBUG": "true"})[0] != render_cache.key(cmd)[0]
+    assert render_cache.key([*cmd, "--set", "global.x=1"])[0] != render_cache.key(cmd)[0]
+
+
+def test_a_copy_elsewhere_finds_the_render_and_its_own_paths_in_messages(tmp_path):
+    """Absolute paths are keyed by what they hold; helm's messages name the caller's own files."""
+    cache = tmp_path / "cache"
+    first, second = (make_workspace(tmp_path / name) for name in ("first", "second"))
+    for root in (first, second):
+        (root / "values" / "dev.yaml").write_text("global: [not, a, mapping\n")
+    refused = [render_cache.run(helm_template(root), cache) for root in (first, second)]
+    assert entries(cache) == 1
+    assert refused[0].returncode == refused[1].returncode == 1
+    assert str(first / "values" / "dev.yaml") in refused[0].stderr
+    assert refused[1].stderr == fresh(helm_template(second)).stderr
+    assert str(first) not in refused[1].stderr
+
+
+@pytest.mark.parametrize("flags", [["--set-file", "x=/etc/hostname"], ["--post-renderer", "cat"], ["--validate"],
+                                   ["--dependency-update"], ["--repo", "https://example.com"]])
+def test_flags_that_read_more_than_their_argument_are_not_cached(flags):
+    cmd = helm_template(paths.ROOT)
+    assert render_cache.cacheable(cmd) and not render_cache.cacheable([*cmd, *flags])
+    assert not render_cache.cacheable([paths.tool("helm"), "lint", str(paths.UMBRELLA)])
+
+
+def test_the_tool_renders_through_the_cache_and_names_refusals_as_before(tmp_path, monkeypatch, workspace):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(render_cache.VARIABLE, str(cache))
+    first = rendering.render("dev")
+    assert rendering.render("dev").text == first.text and entries(cache) == 1
+    (workspace / "values" / "qa.yaml").write_text("nestjs:\n  services:\n    notification-servce:\n      replicas: 2\n")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(UserError) as refused:
+            rendering.render("qa", values_dir=workspace / "values")
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1] and "notification-servce" in messages[0]
+    monkeypatch.delenv(render_cache.VARIABLE)
+    assert render_cache.folder() is None
+    with pytest.raises(UserError) as uncached:
+        rendering.render("qa", values_dir=workspace / "values")
+    assert str(uncached.value) == messages[0]
+
+
+def test_entries_unused_for_a_week_are_pruned(tmp_path):
+    cmd = helm_template(paths.ROOT)
+    render_cache.run(cmd, tmp_path)
+    (entry,) = tmp_path.rglob("*.json.z")
+    assert render_cache.prune(tmp_path) == 0 and entry.exists()
+    os.utime(entry, (entry.stat().st_atime, entry.stat().st_mtime - 8 * 86_400))
+    assert render_cache.prune(tmp_path) == 1 and not entry.exists()

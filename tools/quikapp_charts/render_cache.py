@@ -1,0 +1,166 @@
+"""`helm template` results kept by the content of everything they are made of, so that the same
+render is not run twice (the test suite renders the same charts and values many times over).
+
+Off unless QUIKAPP_CHARTS_RENDER_CACHE names a folder. A result is found again only when all of
+these are the same: the helm binary (its bytes), every argument, the working directory, the
+HELM_* and KUBECONFIG variables, and the bytes, names and symbolic links of every file and folder
+an argument names (a chart folder as a whole, its dependency archives included). A render whose
+flags this module does not know runs uncached. An absolute path argument is replaced in the key
+by the digest of what it names, so that a copy of the repository elsewhere finds the same render;
+where helm's output names such a path, the stored output holds a placeholder put back on reading.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+VARIABLE = "QUIKAPP_CHARTS_RENDER_CACHE"
+FORMAT = "1"
+# The flags of `helm template` that read nothing but their argument (a path argument is hashed).
+_FLAGS_WITH_VALUE = {"--namespace", "-n", "--kube-version", "--values", "-f", "--name-template",
+                     "--api-versions", "-a", "--set", "--set-string", "--set-json", "--show-only", "-s",
+                     "--description"}
+_FLAGS = {"--include-crds", "--skip-crds", "--skip-tests", "--no-hooks", "--is-upgrade", "--release-name",
+          "--disable-openapi-validation", "--hide-notes"}
+_binary_digests: dict[tuple, str] = {}
+
+
+def folder(env: Mapping[str, str] | None = None) -> Path | None:
+    """The cache folder, or None when caching is off."""
+    value = (os.environ if env is None else env).get(VARIABLE)
+    return Path(value) if value else None
+
+
+def cacheable(cmd: Sequence[str]) -> bool:
+    """`helm template` with only flags whose inputs the key covers."""
+    if len(cmd) < 2 or cmd[1] != "template":
+        return False
+    expect_value = False
+    for arg in cmd[2:]:
+        if expect_value:
+            expect_value = False
+            continue
+        if arg.startswith("-"):
+            flag = arg.split("=", 1)[0]
+            if flag in _FLAGS_WITH_VALUE:
+                expect_value = "=" not in arg
+            elif flag not in _FLAGS:
+                return False
+    return True
+
+
+def _binary_digest(path: str) -> str:
+    """sha256 of an executable's bytes (once per process and file version)."""
+    stat = os.stat(path)
+    identity = (os.path.realpath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if identity not in _binary_digests:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _binary_digests[identity] = digest.hexdigest()
+    return _binary_digests[identity]
+
+
+def tree_digest(path: Path) -> str:
+    """sha256 over a file's bytes, or a folder's every entry: relative name, kind, symbolic link
+    target, bytes (links followed, as helm follows them)."""
+    digest = hashlib.sha256()
+    if path.is_file():
+        digest.update(b"file\0" + path.read_bytes())
+        return digest.hexdigest()
+    for current, folders, files in os.walk(path, followlinks=True):
+        folders.sort()
+        relative = os.path.relpath(current, path)
+        for name in folders:
+            entry = os.path.join(current, name)
+            link = os.readlink(entry) if os.path.islink(entry) else ""
+            digest.update(f"dir\0{relative}/{name}\0{link}\0".encode())
+        for name in sorted(files):
+            entry = os.path.join(current, name)
+            link = os.readlink(entry) if os.path.islink(entry) else ""
+            digest.update(f"file\0{relative}/{name}\0{link}\0".encode())
+            with open(entry, "rb") as handle:
+                data = handle.read()
+            digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def key(cmd: Sequence[str], cwd: str | None = None,
+        env: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+    """(the key of a render, the absolute path arguments it stands for, longest first)."""
+    env = os.environ if env is None else env
+    workdir = cwd or os.getcwd()
+    relocated = sorted({arg for arg in cmd[1:] if os.path.isabs(arg) and os.path.exists(arg)}, key=len, reverse=True)
+    parts = [FORMAT, _binary_digest(cmd[0]), workdir]
+    for arg in cmd[1:]:
+        if arg in relocated:
+            parts.append(f"path:{relocated.index(arg)}:{tree_digest(Path(arg))}")
+        elif not os.path.isabs(arg) and os.path.exists(os.path.join(workdir, arg)):
+            parts.append(f"relative:{arg}:{tree_digest(Path(workdir) / arg)}")
+        else:
+            parts.append(f"arg:{arg}")
+    parts += sorted(f"env:{k}={v}" for k, v in env.items() if k.startswith("HELM_") or k == "KUBECONFIG")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest(), relocated
+
+
+def _placeholder(number: int) -> str:
+    return f"\0quikapp-render-cache-path-{number}\0"
+
+
+def run(cmd: Sequence[str], cache: Path, *, cwd: str | None = None, env: Mapping[str, str] | None = None,
+        timeout: float | None = None) -> subprocess.CompletedProcess:
+    """`helm template` (cmd, with helm's path first) from the cache or run and stored."""
+    digest, relocated = key(cmd, cwd, env)
+    entry = cache / digest[:2] / f"{digest}.json.z"
+    try:
+        stored = json.loads(zlib.decompress(entry.read_bytes()))
+    except (OSError, ValueError, zlib.error):
+        stored = None
+    if stored is not None:
+        os.utime(entry)  # used: prune keeps it
+        out, err = stored["stdout"], stored["stderr"]
+        for number, path in enumerate(relocated):
+            out, err = out.replace(_placeholder(number), path), err.replace(_placeholder(number), path)
+        return subprocess.CompletedProcess(list(cmd), stored["returncode"], out, err)
+    result = subprocess.run(list(cmd), capture_output=True, text=True, cwd=cwd, timeout=timeout,
+                            env=dict(env) if env is not None else None)
+    out, err = result.stdout, result.stderr
+    if "\0" not in out + err:
+        for number, path in enumerate(relocated):
+            out, err = out.replace(path, _placeholder(number)), err.replace(path, _placeholder(number))
+        _store(entry, {"returncode": result.returncode, "stdout": out, "stderr": err})
+    return result
+
+
+def _store(entry: Path, data: dict) -> None:
+    """Write an entry whole or not at all (several processes share the folder)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(zlib.compress(json.dumps(data).encode(), 1))
+        os.replace(temporary, entry)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def prune(cache: Path, older_than_days: float = 7) -> int:
+    """Remove the entries not used for that many days (renders of charts since changed); how many."""
+    limit = time.time() - older_than_days * 86_400
+    removed = 0
+    for entry in cache.glob("*/*.json.z"):
+        try:
+            if entry.stat().st_mtime < limit:
+                entry.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
