@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from quikapp_charts import paths, rendering
-from support import strings_in
+from support import run_helm, strings_in
 
 DEPLOY = paths.ROOT / "deploy" / "argocd"
 # Every API the charts render, and Argo CD's own, as Argo CD passes a cluster's with --api-versions.
@@ -47,8 +47,7 @@ def go_templates(texts: list[str], params: dict) -> list[str]:
             (chart / name).write_text(body)
         values = Path(tmp) / "values.json"
         values.write_text(json.dumps({"params": params, "strings": {f"s{i:04d}": t for i, t in enumerate(texts)}}))
-        result = subprocess.run([paths.tool("helm"), "template", "t", str(chart), "-f", str(values)],
-                                capture_output=True, text=True)
+        result = run_helm([paths.tool("helm"), "template", "t", str(chart), "-f", str(values)])
         assert result.returncode == 0, result.stderr
         out = json.loads(result.stdout.split("\n", 2)[2])
     return [out[f"s{i:04d}"] for i in range(len(texts))]
@@ -143,4 +142,4 @@ def helm_template(chart: str, cwd: Path, app: dict, source: dict, value_files: l
         for values in value_files:
             args += ["--values", str(values)]
         args += ["--values", values_object.name]
-        return subprocess.run(args, capture_output=True, text=True, cwd=cwd)
+        return run_helm(args, cwd=cwd)

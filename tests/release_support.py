@@ -15,12 +15,21 @@ from pathlib import Path
 
 import pytest
 
+import support
 from quikapp_charts import paths
 
 SIGNER = "QuikApp Release <release@quikapp.dev>"
 
 
 def cli(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`quikapp-charts ARGS` against the repository in root, in this process (support.cli), with
+    the variables of env set; what a shell would see of it."""
+    result = support.cli(*args, root=root, env=env)
+    return subprocess.CompletedProcess(["quikapp-charts", *args], result.code, result.stdout, result.stderr)
+
+
+def cli_process(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`quikapp-charts ARGS` in a process of its own, against the repository in root."""
     return subprocess.run([sys.executable, "-m", "quikapp_charts", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {}), "QUIKAPP_CHARTS_ROOT": str(root)}, timeout=600)
 

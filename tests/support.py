@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from quikapp_charts import paths, rendering
+from quikapp_charts import paths, render_cache, rendering
 from quikapp_charts.cli import main
 
 ENVIRONMENTS = list(paths.ENVIRONMENTS)
@@ -132,16 +132,18 @@ class Run:
         return json.loads(self.stdout)
 
 
-def cli(*args: str, root: Path | None = None, tmpdir: Path | None = None) -> Run:
+def cli(*args: str, root: Path | None = None, tmpdir: Path | None = None, env: dict | None = None) -> Run:
     """`quikapp-charts ARGS` in this process, as the entry point runs it (one-line errors, exit
-    codes), against the repository or the one in root, with temporary files in tmpdir. An
-    exception that escapes shows as a traceback on stderr, as it would in a shell."""
+    codes), against the repository or the one in root (QUIKAPP_CHARTS_ROOT for the processes it
+    starts), with temporary files in tmpdir and the variables of env set. An exception that
+    escapes shows as a traceback on stderr, as it would in a shell."""
     saved_tmp = tempfile.tempdir
     paths.set_root(root or REPOSITORY)
     if tmpdir is not None:
         tempfile.tempdir = str(tmpdir)
     try:
-        with CliRunner().isolation() as (out, err, _):
+        variables = {**(env or {}), "QUIKAPP_CHARTS_ROOT": str(root or REPOSITORY)}
+        with CliRunner().isolation(env=variables) as (out, err, _):
             try:
                 main(args)
                 code = 0
@@ -156,6 +158,15 @@ def cli(*args: str, root: Path | None = None, tmpdir: Path | None = None) -> Run
     finally:
         paths.set_root(REPOSITORY)
         tempfile.tempdir = saved_tmp
+
+
+def run_helm(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """A helm command (its path first) in a process of its own; a `helm template` is answered from
+    the render cache as the tool's own renders are (quikapp_charts.render_cache)."""
+    cache = render_cache.folder()
+    if cache is not None and render_cache.cacheable(cmd):
+        return render_cache.run(cmd, cache, cwd=str(cwd) if cwd else None)
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
 
 
 def cli_process(*args: str, root: Path | None = None, tmpdir: Path | None = None) -> Run:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from argocd import DEPLOY, expand, helm_template
-from quikapp_charts import paths, rendering
+from quikapp_charts import archives, paths, rendering
 
 MANUAL = {"staging", "live"}
 
@@ -56,7 +56,7 @@ def test_application_policy(git_apps, published_apps, env):
 def check_render(result: subprocess.CompletedProcess, env: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    objects = rendering.load_objects(result.stdout)
     assert {obj["metadata"]["namespace"] for obj in objects} == {rendering.namespace_of(env)}
     deployments = [obj for obj in objects if obj["kind"] == "Deployment"]
     assert len(deployments) == 33
@@ -85,10 +85,11 @@ def test_git_source_renders_with_argocd_flags(git_apps, env):
 
 @pytest.fixture(scope="module")
 def published_chart(tmp_path_factory, published_apps) -> str:
-    """The umbrella as the chart repository serves it (helm package), at the pinned version."""
+    """The umbrella as the chart repository serves it (`quikapp-charts package`: helm package,
+    rewritten canonically), at the pinned version."""
     out = tmp_path_factory.mktemp("published")
-    subprocess.run([paths.tool("helm"), "package", str(paths.UMBRELLA), "--destination", str(out)],
-                   check=True, capture_output=True)
+    version = yaml.safe_load((paths.UMBRELLA / "Chart.yaml").read_text())["version"]
+    archives.helm_package(paths.UMBRELLA, out, version)
     archive = next(out.glob("quikapp-*.tgz"))
     pins = {app["spec"]["sources"][0]["targetRevision"] for app in published_apps.values()}
     assert pins == {archive.name.removeprefix("quikapp-").removesuffix(".tgz")}
@@ -113,7 +114,7 @@ def test_the_project_admits_every_kind_the_chart_renders(git_apps):
     chart_dir = paths.ROOT / source["path"]
     result = helm_template(".", chart_dir, app, source, [chart_dir / source["helm"]["valueFiles"][0]])
     rendered = {(obj["apiVersion"].rpartition("/")[0], obj["kind"])
-                for obj in yaml.safe_load_all(result.stdout) if obj and obj["kind"] != "Pod"}
+                for obj in rendering.load_objects(result.stdout) if obj["kind"] != "Pod"}
     assert rendered <= allowed, rendered - allowed
     assert any(d["namespace"] == "quikapp-*" for d in project["destinations"])
     assert project["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]

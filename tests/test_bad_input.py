@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from quikapp_charts import paths
-from support import Run, cli, cli_process, make_workspace, snapshot_tree
+from support import Run, cli, cli_process, make_workspace, run_helm, snapshot_tree
 
 CORPUS = Path(__file__).parent / "bad_input"
 VALUES_CASES = sorted((CORPUS / "values").glob("*.yaml"))
@@ -114,7 +113,6 @@ def test_a_typo_fails_plain_helm_template_naming_the_key(tmp_path):
     broken = tmp_path / "live.yaml"
     broken.write_text(paths.env_values_file("live").read_text().replace("backend-gateway:", "backend-gatway:"))
     for helm in ("helm", "helm3"):
-        result = subprocess.run([paths.tool(helm), "template", "quikapp", str(paths.UMBRELLA), "-f", str(broken)],
-                                capture_output=True, text=True)
+        result = run_helm([paths.tool(helm), "template", "quikapp", str(paths.UMBRELLA), "-f", str(broken)])
         assert result.returncode != 0
         assert "at '/nestjs/services': additional properties 'backend-gatway' not allowed" in result.stderr

@@ -9,14 +9,14 @@ import pytest
 import yaml
 
 from quikapp_charts import chart_versions, kube_validation, paths, rendering, values_docs, values_schema
-from support import make_workspace
+from support import make_workspace, run_helm
 from release_support import cli
 
 APPLICATION_CHARTS = [*paths.STACKS, "quikapp"]
 
 
 def helm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([paths.tool("helm"), *args], capture_output=True, text=True)
+    return run_helm([paths.tool("helm"), *args])
 
 
 @pytest.fixture

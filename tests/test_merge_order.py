@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from quikapp_charts import paths, rendering
+from support import run_helm
 
 CPU, GPU = "analytics-service", "ml-service"
 LAYERS = ("catalogue.defaults", "catalogue.gpuDefaults", "catalogue.services", "defaults", "gpuDefaults", "services")
@@ -198,10 +198,10 @@ def render(chart: Path, catalogue: dict, environment: dict, tmp_path: Path) -> l
         **{stack: {"enabled": False} for stack in paths.STACKS if stack != "python"},
         "python": environment,
     }))
-    result = subprocess.run([paths.tool("helm"), "template", "quikapp", str(chart), "-f", str(env_file),
-                             "--kube-version", rendering.kube_version()], capture_output=True, text=True)
+    result = run_helm([paths.tool("helm"), "template", "quikapp", str(chart), "-f", str(env_file),
+                       "--kube-version", rendering.kube_version()])
     assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return rendering.load_objects(result.stdout)
 
 
 def merged(objects: list[dict]) -> dict[str, dict]:

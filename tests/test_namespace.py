@@ -5,18 +5,17 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-import yaml
 
 from quikapp_charts import paths, rendering
-from support import ENVIRONMENTS
+from support import ENVIRONMENTS, run_helm
 
 
 def helm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([paths.tool("helm"), *args], capture_output=True, text=True, cwd=paths.ROOT)
+    return run_helm([paths.tool("helm"), *args], cwd=paths.ROOT)
 
 
 def namespaces(text: str) -> set[str | None]:
-    return {doc["metadata"].get("namespace") for doc in yaml.safe_load_all(text) if doc}
+    return {doc["metadata"].get("namespace") for doc in rendering.load_objects(text)}
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

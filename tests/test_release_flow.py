@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from quikapp_charts import paths
-from release_support import cli, fresh_clone, git
+from release_support import cli, cli_process, fresh_clone, git
 
 CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
 
@@ -30,7 +30,7 @@ def versions(clone) -> tuple[int, list[dict], str]:
 
 
 def test_this_repository_passes_its_version_gate():
-    result = cli(paths.ROOT, "versions")
+    result = cli_process(paths.ROOT, "versions")  # as CI runs it: the exit status of a process
     assert result.returncode == 0, result.stderr
 
 
@@ -102,7 +102,7 @@ def test_release_dry_run_shows_the_plan_and_writes_nothing(released_clone):
 def test_release_refuses_a_dirty_checkout(released_clone):
     clone = released_clone
     (clone / "charts/go/values.yaml").write_text((clone / "charts/go/values.yaml").read_text() + "# edit\n")
-    result = cli(clone, "release", "go", "patch")
+    result = cli_process(clone, "release", "go", "patch")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: release: commit or stash first; 1 changed file(s), e.g. charts/go/values.yaml"
     assert git(clone, "tag", "--list", "go-0.1.1") == ""

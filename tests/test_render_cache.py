@@ -133,3 +133,13 @@ def test_entries_unused_for_a_week_are_pruned(tmp_path):
     assert render_cache.prune(tmp_path) == 0 and entry.exists()
     os.utime(entry, (entry.stat().st_atime, entry.stat().st_mtime - 8 * 86_400))
     assert render_cache.prune(tmp_path) == 1 and not entry.exists()
+
+
+def test_helm_found_on_path_as_a_process_finds_it(monkeypatch):
+    """A checkout without .cache/bin runs the helm on PATH; the key is that binary's."""
+    cmd = helm_template(paths.ROOT)
+    monkeypatch.setenv("PATH", f"{paths.CACHE_BIN}{os.pathsep}{os.environ['PATH']}")
+    assert render_cache.key(["helm", *cmd[1:]]) == render_cache.key(cmd)
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(FileNotFoundError):
+        render_cache.key(["helm", *cmd[1:]])

@@ -7,6 +7,7 @@ dependencies never meet the project's.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from collections import Counter
@@ -14,7 +15,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from quikapp_charts import paths
+from quikapp_charts import paths, render_cache
 from support import ENVIRONMENTS
 
 CHECKOV = paths.CACHE / "checkov" / "bin" / "checkov"
@@ -54,17 +55,33 @@ def test_storage_budgets_and_graceful_shutdown(rendered, env):
         assert pdb["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
 
 
+def checkov_installation() -> list[str]:
+    """What checkov's verdicts depend on besides its arguments: its interpreter and every installed
+    file (the RECORD of each package lists them with their hashes)."""
+    site = sorted((paths.CACHE / "checkov").glob("lib/python*/site-packages/*.dist-info/RECORD"))
+    assert site, "checkov's venv has no packages"
+    python = os.path.realpath(paths.CACHE / "checkov" / "bin" / "python")
+    return [render_cache.binary_digest(python), *(f"{r.parent.name}:{render_cache.tree_digest(r)}" for r in site),
+            *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith(("CKV_", "BC_", "CHECKOV_")))]
+
+
 @pytest.fixture(scope="session")
 def checkov_results(rendered, tmp_path_factory):
+    """checkov over every environment's render, once; its report is kept in the render cache by
+    the bytes of the renders, the config and checkov's installation, so an unchanged render is not
+    scanned again."""
     if not CHECKOV.exists():
         pytest.fail(f"{CHECKOV} missing: run `make tools` (tools/bootstrap.sh venv)")
     folder = tmp_path_factory.mktemp("checkov")
     for env, objects in rendered.items():
         (folder / f"{env}.yaml").write_text(objects.text)
-    result = subprocess.run(
-        [str(CHECKOV), "--config-file", str(paths.ROOT / ".checkov.yaml"), "--directory", str(folder),
-         "--framework", "kubernetes", "--output", "json", "--compact", "--skip-download"],
-        capture_output=True, text=True, timeout=600)
+    cmd = [str(CHECKOV), "--config-file", str(paths.ROOT / ".checkov.yaml"), "--directory", str(folder),
+           "--framework", "kubernetes", "--output", "json", "--compact", "--skip-download"]
+    cache = render_cache.folder()
+    if cache is None:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    else:
+        result = render_cache.run(cmd, cache, timeout=600, identity=checkov_installation())
     assert result.stdout.strip(), result.stderr[-2000:]
     report = json.loads(result.stdout)
     reports = report if isinstance(report, list) else [report]

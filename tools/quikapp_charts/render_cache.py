@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -56,8 +57,12 @@ def cacheable(cmd: Sequence[str]) -> bool:
     return True
 
 
-def _binary_digest(path: str) -> str:
-    """sha256 of an executable's bytes (once per process and file version)."""
+def binary_digest(program: str) -> str:
+    """sha256 of an executable's bytes, found on PATH as a process would find it (once per process
+    and file version); FileNotFoundError when there is none."""
+    path = program if os.sep in program else shutil.which(program)
+    if path is None:
+        raise FileNotFoundError(program)
     stat = os.stat(path)
     identity = (os.path.realpath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     if identity not in _binary_digests:
@@ -93,13 +98,14 @@ def tree_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def key(cmd: Sequence[str], cwd: str | None = None,
-        env: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
-    """(the key of a render, the absolute path arguments it stands for, longest first)."""
+def key(cmd: Sequence[str], cwd: str | None = None, env: Mapping[str, str] | None = None,
+        identity: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """(the key of a render, the absolute path arguments it stands for, longest first); identity:
+    whatever else the result depends on (another program's installed files, say)."""
     env = os.environ if env is None else env
     workdir = cwd or os.getcwd()
     relocated = sorted({arg for arg in cmd[1:] if os.path.isabs(arg) and os.path.exists(arg)}, key=len, reverse=True)
-    parts = [FORMAT, _binary_digest(cmd[0]), workdir]
+    parts = [FORMAT, binary_digest(cmd[0]), workdir, *identity]
     for arg in cmd[1:]:
         if arg in relocated:
             parts.append(f"path:{relocated.index(arg)}:{tree_digest(Path(arg))}")
@@ -116,9 +122,10 @@ def _placeholder(number: int) -> str:
 
 
 def run(cmd: Sequence[str], cache: Path, *, cwd: str | None = None, env: Mapping[str, str] | None = None,
-        timeout: float | None = None) -> subprocess.CompletedProcess:
-    """`helm template` (cmd, with helm's path first) from the cache or run and stored."""
-    digest, relocated = key(cmd, cwd, env)
+        timeout: float | None = None, identity: Sequence[str] = ()) -> subprocess.CompletedProcess:
+    """`helm template` (cmd, with helm's path first), or another command whose result is a function
+    of its arguments, the files they name and identity, from the cache or run and stored."""
+    digest, relocated = key(cmd, cwd, env, identity)
     entry = cache / digest[:2] / f"{digest}.json.z"
     try:
         stored = json.loads(zlib.decompress(entry.read_bytes()))
