@@ -109,6 +109,9 @@ def _schedule_text(out, s: dict, point: str) -> None:
     groups: dict[tuple, int] = {}
     for pod in s["pending"]:
         groups[(pod["deployment"], pod["message"])] = groups.get((pod["deployment"], pod["message"]), 0) + 1
+    if groups and s["otherNodes"]:
+        out.print(f"  (the scheduler's counts include the cluster's {s['otherNodes']} other nodes, which the "
+                  f"pods' nodeSelector for the pool excludes)")
     for (deployment, message), count in groups.items():
         out.print(f"  pending {deployment} x{count}: {message}")
     for q in s["refusedByQuota"]:
@@ -121,6 +124,7 @@ def _schedule_text(out, s: dict, point: str) -> None:
         t.add_row(p["pool"], str(p["nodes"]), str(p["pods"]), str(p["emptyNodes"]),
                   *("-" if p[k] is None else f"{p[k]:.0%}" for k in ("cpu", "memory", "gpu", "busiestCpu", "busiestMemory")))
     out.print(t)
+    out.print()
     t = Table(title="Spread of the Deployments with pod anti-affinity", title_justify="left",
               title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in ("Deployment", "Anti-affinity", "Pods", "Nodes", "Most on a node", "Zones"):

@@ -34,6 +34,7 @@ RUN_LABEL = "quikapp.io/capacity-run"
 COPIED_KINDS = ("ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim", "ResourceQuota",
                 "LimitRange")
 NODE_PREFIX = "capacity"
+WAIT_S = 600  # bounds a hang; a loaded two-core machine takes minutes where an idle one takes seconds
 
 
 def namespace_for(env: str) -> str:
@@ -75,7 +76,7 @@ def _namespace(name: str, run: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 
-def clean(run: str, namespace: str, timeout: float = 180) -> None:
+def clean(run: str, namespace: str, timeout: float = WAIT_S) -> None:
     """Remove what a run (this one or an interrupted earlier one) left: namespace, volumes, nodes.
     A terminating namespace admits no new object, so its ReplicaSets recreate no pod; the pods
     (grace period 0) go in one pass of the namespace controller, while the nodes go in one request."""
@@ -219,7 +220,7 @@ def _natural(name: str) -> tuple:
 
 
 def schedule(model: Model, objects: list[dict], point: str, pools: list[node_pool.Pool],
-             zones: int = node_pool.DEFAULT_ZONES, timeout: float = 300) -> dict:
+             zones: int = node_pool.DEFAULT_ZONES, timeout: float = WAIT_S) -> dict:
     """Place ENV at the point on the pools with the real scheduler; the placement as data."""
     if not kube.api_ready():
         raise UserError("the cluster is not running; start it with `quikapp-charts cluster up`")
@@ -239,11 +240,11 @@ def schedule(model: Model, objects: list[dict], point: str, pools: list[node_poo
             storage.volumes_for_claims(claims, namespace)
         if support:
             _create(support, parallel=1)
-        kube.wait_for("pool nodes", lambda: _pool_ready(run, len(nodes)), 180)
+        kube.wait_for("pool nodes", lambda: _pool_ready(run, len(nodes)), WAIT_S)
         if claims:
             kube.wait_for("claims", lambda: all(
                 (c.get("status") or {}).get("phase") == "Bound"
-                for c in kube.get_raw(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims")["items"]), 60)
+                for c in kube.get_raw(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims")["items"]), WAIT_S)
         pool_seconds = time.monotonic() - started
         kube.say(f"{len(nodes)} nodes ready in {pool_seconds:.0f}s; scaling {len(workloads)} Deployments to "
                  f"{sum(w['spec']['replicas'] for w in workloads)} pods in {namespace}; waiting for the scheduler")
@@ -262,7 +263,8 @@ def schedule(model: Model, objects: list[dict], point: str, pools: list[node_poo
         state = {"replicaSets": sets, "pods": kube.get_raw(f"/api/v1/namespaces/{namespace}/pods")["items"]}
         result = _placement(model, state, _pool_nodes(run))
         result.update({"namespace": namespace, "seconds": round(seconds, 1), "poolSeconds": round(pool_seconds, 1),
-                       "zones": zones, "poolNodes": len(nodes)})
+                       "zones": zones, "poolNodes": len(nodes),
+                       "otherNodes": len(kube.get_raw("/api/v1/nodes")["items"]) - len(nodes)})
         return result
     finally:
         kube.say(f"removing namespace {namespace} and the pool's nodes")
