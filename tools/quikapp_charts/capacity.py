@@ -163,12 +163,17 @@ def command(env: str, at: str, pool_spec: str | None, schedule: bool, zones: int
         raise UserError("--out: needs --output json or html")
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
         raise UserError(f"--out {out}: not a file in an existing directory")
-    rendered = rendering.render(env)
-    objects = rendered.objects
-    model = capacity_model.model(env, rendered.namespace, objects)
+    rendering.values_file(env)  # an unknown environment fails before any node is added
+
+    def render() -> tuple[capacity_model.Model, list[dict]]:
+        rendered = rendering.render(env)
+        return capacity_model.model(env, rendered.namespace, rendered.objects), rendered.objects
+
     placement = None
     if schedule:
-        placement = capacity_schedule.schedule(model, objects, point, pools, zones)
+        model, placement = capacity_schedule.schedule(env, render, point, pools, zones)
+    else:
+        model, _ = render()
     report = capacity_report.report(model, point, pools, placement)
     if output == "html" or (output == "json" and out is not None):
         document = capacity_report.html(report) if output == "html" else json.dumps(report, indent=2) + "\n"

@@ -1,13 +1,13 @@
 """The real kube-scheduler's answer to "does ENV fit at this point?", on the local cluster.
 
 A node pool shaped like production (node_pool.py) is added to the running local cluster as kwok
-nodes, labelled with the run's name; a namespace of the run's own (Pod Security `restricted`) gets
-copies of the rendered objects pods need to be admitted (ServiceAccounts, ConfigMaps, claims bound
-to static volumes, the ResourceQuota) and of every Deployment with spec.replicas set to the asked
-point and a nodeSelector for the pool. Copies, not `helm install` and `kubectl scale`: an HPA
-would move the counts while we look, and the release's Services, Ingresses, policies and hooks
-play no part in placement. The ResourceQuota is copied, so pods the quota refuses are never
-created, as in production.
+nodes labelled with the run's name, while the environment renders; a namespace of the run's own
+(Pod Security `restricted`) gets copies of the rendered objects pods need to be admitted
+(ServiceAccounts, ConfigMaps, claims bound to static volumes, the ResourceQuota) and of every
+Deployment with spec.replicas set to the asked point and a nodeSelector for the pool. Copies, not
+`helm install` and `kubectl scale`: an HPA would move the counts while we look, and the release's
+Services, Ingresses, policies and hooks play no part in placement. The ResourceQuota is copied,
+so pods the quota refuses are never created, as in production.
 
 When every ReplicaSet has created its pods (or the quota refused them) and every pod is bound or
 marked unschedulable by the scheduler, the placement is read back: pods pending with the
@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -219,12 +220,13 @@ def _natural(name: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 
-def schedule(model: Model, objects: list[dict], point: str, pools: list[node_pool.Pool],
-             zones: int = node_pool.DEFAULT_ZONES, timeout: float = WAIT_S) -> dict:
-    """Place ENV at the point on the pools with the real scheduler; the placement as data."""
+def schedule(env: str, render: Callable[[], tuple[Model, list[dict]]], point: str, pools: list[node_pool.Pool],
+             zones: int = node_pool.DEFAULT_ZONES, timeout: float = WAIT_S) -> tuple[Model, dict]:
+    """Place ENV at the point on the pools with the real scheduler: its model (from `render`, which
+    renders ENV while the pool's nodes are created and kwok readies them) and the placement."""
     if not kube.api_ready():
         raise UserError("the cluster is not running; start it with `quikapp-charts cluster up`")
-    run, namespace = f"{NODE_PREFIX}-{model.env}"[:63], namespace_for(model.env)
+    run, namespace = f"{NODE_PREFIX}-{env}"[:63], namespace_for(env)
     clean(run, namespace)
     try:
         kube.say(f"adding {sum(p.count for p in pools)} nodes ({', '.join(p.describe() for p in pools)}) "
@@ -232,7 +234,10 @@ def schedule(model: Model, objects: list[dict], point: str, pools: list[node_poo
         started = time.monotonic()
         nodes = [node_pool.node_object(name, pool, i, zones, {RUN_LABEL: run})
                  for name, pool, i in node_pool.node_names(pools, run)]
-        _create(nodes)
+        with ThreadPoolExecutor(1) as background:
+            created = background.submit(_create, nodes)
+            model, objects = render()
+            created.result()
         support, workloads = copies(objects, model, point, namespace, run)
         kube.apply([_namespace(namespace, run)])
         claims = [o for o in support if o["kind"] == "PersistentVolumeClaim"]
@@ -265,7 +270,7 @@ def schedule(model: Model, objects: list[dict], point: str, pools: list[node_poo
         result.update({"namespace": namespace, "seconds": round(seconds, 1), "poolSeconds": round(pool_seconds, 1),
                        "zones": zones, "poolNodes": len(nodes),
                        "otherNodes": len(kube.get_raw("/api/v1/nodes")["items"]) - len(nodes)})
-        return result
+        return model, result
     finally:
         kube.say(f"removing namespace {namespace} and the pool's nodes")
         clean(run, namespace)
