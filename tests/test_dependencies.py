@@ -8,10 +8,11 @@ import subprocess
 import pytest
 
 from quikapp_charts import dependencies, paths, rendering
+from support import run_helm
 
 
 def helm(*args: str, binary: str = "helm") -> subprocess.CompletedProcess:
-    return subprocess.run([paths.tool(binary), *args], capture_output=True, text=True, cwd=paths.ROOT)
+    return run_helm([paths.tool(binary), *args], cwd=paths.ROOT)
 
 
 def test_the_archives_match_their_charts():
@@ -62,9 +63,8 @@ def test_a_template_edit_makes_every_archive_that_carries_the_library_stale(char
     written = dependencies.sync(charts)
     assert len(written) == 11
     assert dependencies.drift(charts) == []
-    rendered = subprocess.run([paths.tool("helm"), "template", "q", str(charts / "quikapp"), "-f",
-                               str(paths.VALUES / "live.yaml"), "--kube-version", rendering.kube_version()],
-                              capture_output=True, text=True)
+    rendered = run_helm([paths.tool("helm"), "template", "q", str(charts / "quikapp"), "-f",
+                         str(paths.VALUES / "live.yaml"), "--kube-version", rendering.kube_version()])
     assert rendered.returncode == 0, rendered.stderr
     assert "# edited" in rendered.stdout
 

@@ -10,6 +10,7 @@ import tomllib
 import pytest
 
 from quikapp_charts import paths, rendering
+from support import run_helm
 
 CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
 
@@ -17,18 +18,16 @@ CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
 @pytest.mark.parametrize("helm", ["helm", "helm3"])
 @pytest.mark.parametrize("chart", CHARTS)
 def test_helm_lint_strict(chart, helm):
-    result = subprocess.run(
-        [paths.tool(helm), "lint", "--strict", str(paths.CHARTS / chart), "--kube-version", rendering.kube_version()],
-        capture_output=True, text=True)
+    result = run_helm([paths.tool(helm), "lint", "--strict", str(paths.CHARTS / chart), "--kube-version",
+                       rendering.kube_version()])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
 
 
 @pytest.mark.parametrize("env", ["local", "live"])
 def test_helm_lint_strict_with_environment_values(env):
-    result = subprocess.run(
-        [paths.tool("helm"), "lint", "--strict", str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
-         "--kube-version", rendering.kube_version()], capture_output=True, text=True)
+    result = run_helm([paths.tool("helm"), "lint", "--strict", str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
+                       "--kube-version", rendering.kube_version()])
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -104,7 +104,10 @@ def test_a_copy_elsewhere_finds_the_render_and_its_own_paths_in_messages(tmp_pat
 def test_flags_that_read_more_than_their_argument_are_not_cached(flags):
     cmd = helm_template(paths.ROOT)
     assert render_cache.cacheable(cmd) and not render_cache.cacheable([*cmd, *flags])
-    assert not render_cache.cacheable([paths.tool("helm"), "lint", str(paths.UMBRELLA)])
+    assert render_cache.cacheable([paths.tool("helm"), "lint", "--strict", str(paths.UMBRELLA), "-f", "x.yaml"])
+    assert not render_cache.cacheable([paths.tool("helm"), "lint", str(paths.UMBRELLA), "--set-file", "x=/etc/hostname"])
+    assert not render_cache.cacheable([paths.tool("helm"), "package", str(paths.UMBRELLA)])
+    assert not render_cache.cacheable([paths.tool("helm"), "install", "q", str(paths.UMBRELLA), "--dry-run=client"])
 
 
 def test_the_tool_renders_through_the_cache_and_names_refusals_as_before(tmp_path, monkeypatch, workspace):
@@ -143,3 +146,19 @@ def test_helm_found_on_path_as_a_process_finds_it(monkeypatch):
     monkeypatch.setenv("PATH", "")
     with pytest.raises(FileNotFoundError):
         render_cache.key(["helm", *cmd[1:]])
+
+
+def test_a_lint_finding_is_found_again_and_a_fix_lints_afresh(tmp_path, workspace):
+    cache = tmp_path / "cache"
+    chart_yaml = workspace / "charts" / "go" / "Chart.yaml"
+    original = chart_yaml.read_text()
+    assert "\nversion: 0.1.0\n" in original
+    chart_yaml.write_text(original.replace("\nversion: 0.1.0\n", "\nversion: not-a-version\n"))
+    cmd = [paths.tool("helm"), "lint", "--strict", str(workspace / "charts" / "go")]
+    refused = [render_cache.run(cmd, cache) for _ in range(2)]
+    assert entries(cache) == 1
+    assert refused[0].returncode == refused[1].returncode == 1 and refused[0].stdout == refused[1].stdout
+    assert "version 'not-a-version' is not a valid SemVer" in refused[0].stdout
+    chart_yaml.write_text(original)
+    passed = render_cache.run(cmd, cache)
+    assert entries(cache) == 2 and passed.returncode == 0, passed.stdout

@@ -1,5 +1,6 @@
-"""`helm template` results kept by the content of everything they are made of, so that the same
-render is not run twice (the test suite renders the same charts and values many times over).
+"""`helm template` and `helm lint` results kept by the content of everything they are made of, so
+that the same render is not run twice (the test suite renders the same charts and values many
+times over).
 
 Off unless QUIKAPP_CHARTS_RENDER_CACHE names a folder. A result is found again only when all of
 these are the same: the helm binary (its bytes), every argument, the working directory, the
@@ -24,12 +25,15 @@ from pathlib import Path
 
 VARIABLE = "QUIKAPP_CHARTS_RENDER_CACHE"
 FORMAT = "1"
-# The flags of `helm template` that read nothing but their argument (a path argument is hashed).
-_FLAGS_WITH_VALUE = {"--namespace", "-n", "--kube-version", "--values", "-f", "--name-template",
-                     "--api-versions", "-a", "--set", "--set-string", "--set-json", "--show-only", "-s",
-                     "--description"}
-_FLAGS = {"--include-crds", "--skip-crds", "--skip-tests", "--no-hooks", "--is-upgrade", "--release-name",
-          "--disable-openapi-validation", "--hide-notes"}
+# The flags of `helm template` and `helm lint` that read nothing but their argument (a path
+# argument is hashed), by subcommand: (flags with a value, flags without).
+_COMMON = {"--namespace", "-n", "--kube-version", "--values", "-f", "--set", "--set-string", "--set-json"}
+_SUBCOMMANDS = {
+    "template": (_COMMON | {"--name-template", "--api-versions", "-a", "--show-only", "-s", "--description"},
+                 {"--include-crds", "--skip-crds", "--skip-tests", "--no-hooks", "--is-upgrade", "--release-name",
+                  "--disable-openapi-validation", "--hide-notes"}),
+    "lint": (_COMMON, {"--strict", "--quiet", "--with-subcharts"}),
+}
 _binary_digests: dict[tuple, str] = {}
 
 
@@ -40,9 +44,10 @@ def folder(env: Mapping[str, str] | None = None) -> Path | None:
 
 
 def cacheable(cmd: Sequence[str]) -> bool:
-    """`helm template` with only flags whose inputs the key covers."""
-    if len(cmd) < 2 or cmd[1] != "template":
+    """`helm template` or `helm lint` with only flags whose inputs the key covers."""
+    if len(cmd) < 2 or cmd[1] not in _SUBCOMMANDS:
         return False
+    with_value, without = _SUBCOMMANDS[cmd[1]]
     expect_value = False
     for arg in cmd[2:]:
         if expect_value:
@@ -50,9 +55,9 @@ def cacheable(cmd: Sequence[str]) -> bool:
             continue
         if arg.startswith("-"):
             flag = arg.split("=", 1)[0]
-            if flag in _FLAGS_WITH_VALUE:
+            if flag in with_value:
                 expect_value = "=" not in arg
-            elif flag not in _FLAGS:
+            elif flag not in without:
                 return False
     return True
 
