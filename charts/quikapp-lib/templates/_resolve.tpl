@@ -66,10 +66,10 @@ so with a `cache` dict in $ctx they are merged once per chart, and once more for
 
 {{/*
 Usage: {{ $svc := dict }}{{ include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
-One service's settings, its layers (quikapp.service.layers) merged once into `out`, with its render
-settings (quikapp.service.render) under `render` unless "skipRender" is true. Filled in place, not returned as YAML: a
-toYaml/fromYaml round trip per service was most of a render's cost. Its nested maps are shared
-with the layers, so read-only (quikapp.util.mergeLayer).
+One service's settings, its layers (quikapp.service.layers) merged once into `out`, with its
+render settings (quikapp.service.render) under `render` unless "skipRender" is true. Filled in
+place, not returned as YAML: a toYaml/fromYaml round trip per service was most of a render's cost.
+Its nested maps are shared with the layers, so read-only (quikapp.util.mergeLayer).
 */}}
 {{- define "quikapp.service.resolve" -}}
 {{- $svc := .out -}}
@@ -97,8 +97,9 @@ Usage: {{ include "quikapp.service.render" (dict "svc" $svc "out" $render) }}
 What the templates render from a merged service, decided once: the pod's node selector, tolerations
 and container resources with the GPU settings applied, its volumes and mounts (writable paths, the
 Key Vault CSI volume, the model claim), its container ports as a list of {name, port} ordered by
-port number (the Deployment, Services and NetworkPolicies list them in that order), and whether it gets a PodDisruptionBudget (enabled, with a
-floor of 2 or more: a budget over one pod would forbid every eviction).
+port number (the Deployment, Services and NetworkPolicies list them in that order), and whether it
+gets a PodDisruptionBudget (enabled, with a floor of 2 or more: a budget over one pod would forbid
+every eviction).
 */}}
 {{- define "quikapp.service.render" -}}
 {{- $svc := .svc -}}
