@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .cache/venv
 BIN := $(CURDIR)/.cache/bin
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# Python keeps compiled modules, and pytest its rewritten test modules, in the git-ignored
+# __pycache__ folders, so that the next run does not compile them again.
+export PYTHONDONTWRITEBYTECODE :=
 
 .DEFAULT_GOAL := help
 .PHONY: help tools cluster-tools generate render test test-fast snapshots up down status
