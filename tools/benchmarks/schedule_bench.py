@@ -14,8 +14,9 @@ and nodes removed):
 
 Machines are noisy (two cores shared with other work), so the peak run is reported as a ratio
 against the small run measured in the same rounds (interleaved; medians over rounds), beside its
-wall time against the 60 s target and its phases as the report gives them: the pool added until
-every node is Ready, the pods created until every one is placed or refused.
+wall time against the 60 s target and its phases as the report gives them: the pool added (while
+the environment renders) until every node is Ready, the pods created until every one is placed or
+refused; the rest of the wall time is the start-up, reading the placement back and the clean-up.
 """
 from __future__ import annotations
 
