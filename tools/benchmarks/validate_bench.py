@@ -7,6 +7,9 @@ costs). Each round runs every measurement once, interleaved; the median over rou
 
     python tools/benchmarks/validate_bench.py [--rounds 5] [--json]
 
+The render cache (QUIKAPP_CHARTS_RENDER_CACHE) is turned off for every case: validate renders with
+helm as the baseline does, so the ratio is what validate costs beside the same renders.
+
 Measurements:
   helm template x N (sequential)   baseline: Argo CD's render of each environment, nothing else
   validate --all                   validate.run over every environment, in parallel (--jobs CPUs)
@@ -20,7 +23,7 @@ import subprocess
 import sys
 
 import benchlib
-from quikapp_charts import paths, rendering, validate
+from quikapp_charts import paths, render_cache, rendering, validate
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
 
@@ -45,6 +48,7 @@ def cli_validate_all() -> None:
 
 def main() -> None:
     args = benchlib.arguments(__doc__, rounds=5).parse_args()
+    os.environ.pop(render_cache.VARIABLE, None)  # this process, its validate workers and the new process
     envs = paths.environments()
     jobs = os.cpu_count() or 1
     cases = {
