@@ -3,6 +3,8 @@ version: strict (an unknown or misspelt field is an error), custom resources aga
 That every environment passes it is test_cli_validate's `validate --all`."""
 from __future__ import annotations
 
+import datetime
+
 from quikapp_charts import kube_validation, rendering
 
 
@@ -21,3 +23,36 @@ def test_custom_resources_are_checked_against_their_crd(rendered):
     vault["spec"] = {**vault["spec"], "provder": "azure"}
     (problem,) = kube_validation.problems([vault], rendering.kube_version())
     assert problem.startswith("SecretProviderClass/azure-kv-secrets: spec: ") and "'provder' was unexpected" in problem
+
+
+def _mutations(obj: dict):
+    """Copies of obj, each broken in one way the API server refuses: an unknown field at the top
+    and in the spec; for the built-in kinds (a CRD's schema leaves metadata to the API server) an
+    unknown metadata field, a string where labels are a map, and a date (no JSON type) as a label."""
+    yield {**obj, "specs": {}}
+    if isinstance(obj.get("spec"), dict):
+        yield {**obj, "spec": {**obj["spec"], "unknownField": 1}}
+    if not obj["apiVersion"].startswith(kube_validation.CUSTOM_RESOURCE_GROUPS):
+        yield {**obj, "metadata": {**obj["metadata"], "label": {"a": "b"}}}
+        yield {**obj, "metadata": {**obj["metadata"], "labels": "x"}}
+        yield {**obj, "metadata": {**obj["metadata"], "labels": {"since": datetime.date(2026, 1, 1)}}}
+
+
+def test_every_rendered_kind_is_refused_when_broken_and_accepted_as_rendered(rendered):
+    """The fast check only lets through what jsonschema also accepts: one object of every kind that
+    live renders passes, and each broken copy of it is one problem with jsonschema's message."""
+    one_of_each = {obj["kind"]: obj for obj in rendered["live"].all}
+    assert {"Deployment", "NetworkPolicy", "HorizontalPodAutoscaler", "SecretProviderClass"} <= set(one_of_each)
+    version = rendering.kube_version()
+    assert kube_validation.problems(list(one_of_each.values()), version) == []
+    for kind, obj in one_of_each.items():
+        for broken in _mutations(obj):
+            (problem,) = kube_validation.problems([broken], version)
+            assert problem.startswith(f"{kind}/{obj['metadata']['name']}: "), problem
+
+
+def test_a_value_of_no_json_type_is_reported_as_jsonschema_words_it():
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"},
+              "data": {"since": datetime.date(2026, 1, 1)}}
+    assert kube_validation.problems([config], rendering.kube_version()) == [
+        "ConfigMap/x: data.since: datetime.date(2026, 1, 1) is not of type 'string', 'null'"]
