@@ -56,17 +56,36 @@ def test_a_template_edit_makes_every_archive_that_carries_the_library_stale(char
     pdb = charts / "quikapp-lib" / "templates" / "_pdb.tpl"
     pdb.write_text(pdb.read_text().replace("kind: PodDisruptionBudget", "kind: PodDisruptionBudget\n# edited"))
     stale = dependencies.drift(charts)
-    assert len(stale) == 11
-    assert all(line.endswith("differs from its chart's files (packaged from charts/quikapp-lib)")
-               for line in stale if "quikapp-lib-" in line)
-    assert any(line.startswith(str(charts / "quikapp" / "charts" / "python-0.1.0.tgz")) for line in stale)
+    # The six library archives: the umbrella's stack archives leave the library to the umbrella's copy.
+    assert len(stale) == 6
+    assert all(line.endswith("differs from its chart's files (packaged from charts/quikapp-lib)") for line in stale)
+    assert any(line.startswith(str(charts / "quikapp" / "charts" / "quikapp-lib-0.1.0.tgz")) for line in stale)
     written = dependencies.sync(charts)
-    assert len(written) == 11
+    assert len(written) == 6
     assert dependencies.drift(charts) == []
     rendered = run_helm([paths.tool("helm"), "template", "q", str(charts / "quikapp"), "-f",
                          str(paths.VALUES / "live.yaml"), "--kube-version", rendering.kube_version()])
     assert rendered.returncode == 0, rendered.stderr
     assert "# edited" in rendered.stdout
+
+
+def test_the_umbrella_carries_the_library_and_the_values_schema_once():
+    umbrella = paths.CHARTS / "quikapp" / "charts"
+    for stack in paths.STACKS:
+        held = dependencies.contents((umbrella / f"{stack}-0.1.0.tgz").read_bytes())
+        assert sorted(held) == sorted(f"{stack}/{name}" for name in
+                                      ("Chart.yaml", "values.yaml", "templates/services.yaml", "README.md"))
+        alone = dependencies.contents((paths.CHARTS / stack / "charts" / "quikapp-lib-0.1.0.tgz").read_bytes())
+        assert alone and (paths.CHARTS / stack / "values.schema.json").is_file()
+
+
+def test_a_stack_schema_the_umbrella_does_not_hold_stays_in_its_archive(charts):
+    schema = charts / "go" / "values.schema.json"
+    schema.write_text(schema.read_text().replace('"maximum": 1000', '"maximum": 999'))
+    stale = dependencies.drift(charts)
+    assert [line.split(":")[0] for line in stale] == [str(charts / "quikapp" / "charts" / "go-0.1.0.tgz")]
+    dependencies.sync(charts)
+    assert "go/values.schema.json" in dependencies.contents((charts / "quikapp" / "charts" / "go-0.1.0.tgz").read_bytes())
 
 
 def test_a_link_or_a_stray_archive_is_named_and_removed(charts):

@@ -29,6 +29,7 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from . import chart_versions, helm, paths
@@ -48,8 +49,9 @@ def _chart_of(name: str) -> tuple[str, ...]:
     return tuple(chain)
 
 
-def canonical(data: bytes, source: str = "archive") -> bytes:
-    """The canonical bytes of a gzipped chart tar (see the module docstring)."""
+def canonical(data: bytes, source: str = "archive", drop: Callable[[str], bool] | None = None) -> bytes:
+    """The canonical bytes of a gzipped chart tar (see the module docstring), without the entries
+    `drop` names."""
     if "ng" in zlib.ZLIB_RUNTIME_VERSION:
         raise UserError(f"package: zlib {zlib.ZLIB_RUNTIME_VERSION} compresses unlike zlib; "
                         "reproducible archives need madler's zlib")
@@ -58,7 +60,8 @@ def canonical(data: bytes, source: str = "archive") -> bytes:
         for member in tar:
             if not member.isfile():
                 raise UserError(f"{source}: {member.name} is not a regular file")
-            entries.append((member.name, tar.extractfile(member).read()))
+            if drop is None or not drop(member.name):
+                entries.append((member.name, tar.extractfile(member).read()))
     # Stable sort: helm's own order inside each chart, subcharts by name after their parent.
     entries.sort(key=lambda entry: _chart_of(entry[0]))
     raw = io.BytesIO()

@@ -7,10 +7,19 @@ archives, not links to the sibling charts. Each archive is packaged from the sou
 temporary folder (a stack chart with a fresh library archive), and made canonical (archives.py), so
 `generate` writes the same bytes from any clone; `generate --check` compares what the archives hold,
 file by file, so a stale archive (a template edited, `generate` not run) is named.
+
+A stack chart inside the umbrella is rendered only through the umbrella, so its archive there
+leaves out what the umbrella already holds: the library (helm's named templates are one set per
+render, the umbrella's copy serves every chart) and the values schema (the umbrella's closed schema
+has each stack's section, generated from the same description, and helm checks a subchart's own
+schema on top of it). Helm would otherwise parse the library's templates and compile a schema once
+per stack on every render. The stack charts on their own (charts/<stack>, published as such) carry
+both.
 """
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import tarfile
 import tempfile
@@ -47,12 +56,39 @@ def planned(charts_dir: Path | None = None) -> dict[Path, bytes]:
                     raise UserError(f"{paths.shown(chart.path)}: dependency {name} pins {dep.get('version')}, "
                                     f"charts/{name} is {charts[name].version}")
                 archive = f"{name}-{charts[name].version}.tgz"
+                data = _as_carried(built[name], name, chart, charts[name])
                 (copy / "charts").mkdir(exist_ok=True)
-                (copy / "charts" / archive).write_bytes(built[name])
-                wanted[chart.directory / "charts" / archive] = built[name]
+                (copy / "charts" / archive).write_bytes(data)
+                wanted[chart.directory / "charts" / archive] = data
             if chart.name in needed:
                 built[chart.name] = archives.helm_package(copy, Path(tmp), str(chart.version)).read_bytes()
     return wanted
+
+
+def _as_carried(data: bytes, name: str, parent: chart_versions.Chart, child: chart_versions.Chart) -> bytes:
+    """The dependency archive as parent carries it: without the subcharts parent carries itself, and
+    without its values schema when parent's schema holds the same schema for its section."""
+    shared = {_local(dep) for dep in parent.dependencies()} & {_local(dep) for dep in child.dependencies()}
+    dropped = {f"{name}/charts/{sub}/" for sub in shared - {None}}
+    if _schema_covered(parent.directory, child.directory, name):
+        dropped.add(f"{name}/values.schema.json")
+    if not dropped:
+        return data
+    return archives.canonical(data, name, drop=lambda entry: any(entry == d or entry.startswith(d) for d in dropped))
+
+
+def _schema_covered(parent_dir: Path, child_dir: Path, name: str) -> bool:
+    """Whether parent's values schema checks the section `name` exactly as the child's own schema does."""
+    try:
+        parent = json.loads((parent_dir / "values.schema.json").read_text())
+        child = json.loads((child_dir / "values.schema.json").read_text())
+    except (OSError, ValueError):
+        return False
+    section = dict((parent.get("properties") or {}).get(name) or {})
+    own = {k: v for k, v in child.items() if k not in ("$schema", "title", "$defs")}
+    section.pop("description", None)
+    own.pop("description", None)
+    return bool(section) and section == own and parent.get("$defs") == child.get("$defs")
 
 
 def contents(data: bytes) -> dict[str, object]:
