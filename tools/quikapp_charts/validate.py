@@ -3,15 +3,16 @@ the charts' values.schema.json and the library's template checks, then check eve
 against the Kubernetes schemas of the target version (strict), and tabulate what each environment
 deploys.
 
-Environments are checked in parallel worker processes (helm is a subprocess; the schema check is
-CPU-bound Python). A refused environment is one line (helm's schema or check message); an invalid
+Environments are checked in parallel threads: each waits for its helm process, and the Python work
+(parsing the render, the schema check) is a small part of helm's, so one interpreter keeps up with
+several renders. A refused environment is one line (helm's schema or check message); an invalid
 object is one line `env: Kind/name: field: message`.
 """
 from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
 import click
@@ -96,7 +97,7 @@ def run(envs: list[str], jobs: int, quiet: bool = True) -> list[Result]:
                 results[env] = check(env)
                 progress.advance(env, results[env].short)
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(envs))) as pool:
+            with ThreadPoolExecutor(max_workers=min(jobs, len(envs))) as pool:
                 futures = {pool.submit(check, env): env for env in envs}
                 for future in as_completed(futures):
                     result = future.result()
