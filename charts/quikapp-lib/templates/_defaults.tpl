@@ -112,14 +112,20 @@ tolerations: []
 Usage: {{ $global := dict }}{{ include "quikapp.global" (dict "ctx" $ "out" $global) }}
 .Values.global over the library's defaults for it, so a stack chart renders on its own too. Filled
 in place, not returned as YAML (a round trip per template costs more than the rest of the merge);
-its nested maps may be shared with .Values.global, so read-only.
+its nested maps may be shared with .Values.global, so read-only. Merged once per chart: the merge
+is kept on the root context under "quikapp.global", and helm renders every template file of a chart
+with the same root (where it does not, each file merges its own).
 */}}
 {{- define "quikapp.global" -}}
-{{- $global := .out -}}
-{{- range $key, $value := include "quikapp.defaults.global" .ctx | fromYaml -}}
-{{- $_ := set $global $key $value -}}
+{{- $merged := get .ctx "quikapp.global" -}}
+{{- if not $merged -}}
+{{- $merged = include "quikapp.defaults.global" .ctx | fromYaml -}}
+{{- include "quikapp.util.mergeLayer" (dict "dst" $merged "src" (.ctx.Values.global | default dict)) -}}
+{{- $_ := set .ctx "quikapp.global" $merged -}}
 {{- end -}}
-{{- include "quikapp.util.mergeLayer" (dict "dst" $global "src" (.ctx.Values.global | default dict)) -}}
+{{- range $key, $value := $merged -}}
+{{- $_ := set $.out $key $value -}}
+{{- end -}}
 {{- end -}}
 
 {{/*

@@ -160,13 +160,15 @@ every eviction).
 Usage: {{ $enabled := dict }}{{ include "quikapp.services.enabled" (dict "ctx" $ "global" $global "out" $enabled) }}{{ range $svc := $enabled.services }}
 From the umbrella: every enabled service of every enabled stack, merged as its stack chart merges it
 (without `render`: the umbrella renders no Deployment), as the list `out.services`; `out.names` lists
-their names. With "namesOnly" true, only the names, and no service is merged: whether a service is
-enabled is the last layer that says so. "global" is the caller's quikapp.global, if it has one.
-Resolve once per template file and render everything from that list.
+their names. "global" is the caller's quikapp.global, if it has one. Resolved once per render: the
+lists are kept on the root context under "quikapp.services.enabled" for the chart's other template
+files (the test pod, the PostSync Job, the SecretProviderClass and NOTES.txt all read them), like
+quikapp.global's merge. The services are shared, so read-only.
 */}}
 {{- define "quikapp.services.enabled" -}}
 {{- $root := .ctx -}}
-{{- $namesOnly := .namesOnly -}}
+{{- $resolved := get $root "quikapp.services.enabled" -}}
+{{- if not $resolved -}}
 {{- $global := .global -}}
 {{- if not $global -}}
 {{- $global = dict -}}
@@ -179,19 +181,6 @@ Resolve once per template file and render everything from that list.
 {{- if $values.enabled -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "cache" dict -}}
 {{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
-{{- if $namesOnly -}}
-{{- $layers := dict -}}
-{{- include "quikapp.service.layers" (dict "ctx" $ctx "name" $name "out" $layers) -}}
-{{- $enabled := $layers.base.enabled -}}
-{{- range $layer := $layers.own -}}
-{{- if hasKey $layer "enabled" -}}
-{{- $enabled = $layer.enabled -}}
-{{- end -}}
-{{- end -}}
-{{- if $enabled -}}
-{{- $names = append $names $name -}}
-{{- end -}}
-{{- else -}}
 {{- $svc := dict -}}
 {{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc "skipRender" true) -}}
 {{- if $svc.enabled -}}
@@ -201,7 +190,9 @@ Resolve once per template file and render everything from that list.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $resolved = dict "services" $services "names" $names -}}
+{{- $_ := set $root "quikapp.services.enabled" $resolved -}}
 {{- end -}}
-{{- $_ := set .out "services" $services -}}
-{{- $_ := set .out "names" $names -}}
+{{- $_ := set .out "services" $resolved.services -}}
+{{- $_ := set .out "names" $resolved.names -}}
 {{- end -}}
