@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from quikapp_charts import kube_validation, rendering
+from quikapp_charts.errors import UserError
 
 
 def test_validation_reports_a_misspelt_field():
@@ -56,3 +59,25 @@ def test_a_value_of_no_json_type_is_reported_as_jsonschema_words_it():
               "data": {"since": datetime.date(2026, 1, 1)}}
     assert kube_validation.problems([config], rendering.kube_version()) == [
         "ConfigMap/x: data.since: datetime.date(2026, 1, 1) is not of type 'string', 'null'"]
+
+
+def test_the_schemas_are_those_kubernetes_validate_chooses_for_the_target_version():
+    from kubernetes_validate import utils
+
+    version = rendering.kube_version()
+    chosen = [v for v in utils.all_versions() if utils.major_minor(v) <= utils.major_minor(version)][-1]
+    assert kube_validation.schema_folder(version).name == f"v{chosen}-local-strict"
+    assert (kube_validation.schema_folder(version) / "deployment-apps-v1.json").is_file()
+
+
+def test_a_kind_without_a_schema_is_one_problem_naming_it():
+    objects = [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}},
+               {"kind": "ConfigMap", "metadata": {"name": "c"}}]
+    assert kube_validation.problems(objects, "1.36.0") == [
+        "Widget/w: no Kubernetes 1.36.0 schema for example.com/v1 Widget",
+        "ConfigMap/c: no Kubernetes 1.36.0 schema for None ConfigMap"]
+
+
+def test_a_target_version_without_schemas_is_bad_input():
+    with pytest.raises(UserError, match=r"^Kubernetes 9\.1\.0: kubernetes-validate has schemas for 1\.\d+\.\d+ to 1\.\d+"):
+        kube_validation.problems([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}], "9.1.0")

@@ -3,34 +3,99 @@ an unknown field is an error), with kubernetes-validate's bundled schemas; custo
 (the Key Vault SecretProviderClass) against their CRD's schema, which tools/bootstrap.sh takes from
 the driver's Go module into .cache/modules.
 
-Each object is checked first by jsonschema-rs against the same schema (compiled once per kind, the
-definitions once per run): it accepts a valid object in microseconds. An object it does not accept
-is checked again by jsonschema, whose verdict and message are the ones reported, so the errors are
-jsonschema's and an object the fast check cannot take (a value that is no JSON type) is still
-judged."""
+Each object is checked first by jsonschema-rs against the schema of its kind (compiled once per
+kind, the definitions once per run): it accepts a valid object in microseconds. An object it does
+not accept is checked again by jsonschema, as kubernetes_validate.validate checks it, whose verdict
+and message are the ones reported: the errors are jsonschema's, and an object the fast check cannot
+take (a value that is no JSON type) is still judged. jsonschema is imported only then.
+"""
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 import re
+from pathlib import Path
 
-import jsonschema
 import jsonschema_rs
 import yaml
-from kubernetes_validate import utils as _kv_utils
-from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
-from referencing import Registry, Resource
 
 from . import paths
-
-# kubernetes-validate parses the schema files (the definitions file is megabytes) on every call;
-# parsed schemas are never modified, so one parse per file serves every object.
-_kv_utils.schema_contents = functools.lru_cache(maxsize=None)(_kv_utils.schema_contents)
-# It also lists its schema folders twice per object to pick the version; the list never changes.
-_kv_utils.all_versions = functools.lru_cache(maxsize=None)(_kv_utils.all_versions)
-
+from .errors import UserError
 
 # API groups of the custom resources the charts render, validated against their CRDs.
 CUSTOM_RESOURCE_GROUPS = ("secrets-store.csi.x-k8s.io/",)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _NoSchema(Exception):
+    """The schema version has no schema for the object's apiVersion and kind."""
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+@functools.cache
+def schema_folder(kube_version: str) -> Path:
+    """kubernetes-validate's strict schemas for a Kubernetes version, as kubernetes_validate.validate
+    chooses them: of the newest schema version whose major.minor is not newer than the target's
+    (found without importing the package, which imports jsonschema)."""
+    spec = importlib.util.find_spec("kubernetes_validate")
+    root = Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
+    versions = sorted({match[1] for entry in root.iterdir() if (match := re.match(r"^v([^-]*)", entry.name))},
+                      key=_numbers)
+    target = _numbers(kube_version)[:2]
+    usable = [v for v in versions if _numbers(v)[:2] <= target]
+    if target > _numbers(versions[-1])[:2] or not usable:
+        raise UserError(f"Kubernetes {kube_version}: kubernetes-validate has schemas for "
+                        f"{versions[0]} to {versions[-1]}; pin a version it knows")
+    return root / f"v{usable[-1]}-local-strict"
+
+
+@functools.cache
+def _schema(kube_version: str, name: str) -> dict:
+    """A schema file of the version, parsed once (never modified)."""
+    path = schema_folder(kube_version) / name
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise _NoSchema from None
+
+
+def _kind_schema(kube_version: str, api_version: str, kind: str) -> dict:
+    if not (isinstance(api_version, str) and isinstance(kind, str)):
+        raise _NoSchema
+    # As kubernetes-validate names the files: the API group's first label, e.g. apps-v1, rbac-v1.
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return _schema(kube_version, f"{kind.lower()}-{group_version}.json")
+
+
+@functools.cache
+def _fast_kube_validator(kube_version: str, api_version: str, kind: str) -> jsonschema_rs.Validator:
+    """jsonschema-rs over the kind's schema, its references into the definitions (formats not
+    asserted, as jsonschema does not by default)."""
+    return jsonschema_rs.validator_for(_kind_schema(kube_version, api_version, kind), validate_formats=False,
+                                       registry=_definitions_registry(kube_version), offline=True)
+
+
+@functools.cache
+def _definitions_registry(kube_version: str) -> jsonschema_rs.Registry:
+    definitions = _schema(kube_version, "_definitions.json")
+    return jsonschema_rs.Registry([(definitions["$id"], definitions)])
+
+
+@functools.cache
+def _kube_validator(kube_version: str, api_version: str, kind: str):
+    """The strict jsonschema validator kubernetes_validate.validate builds for one kind (it builds
+    one per object): the kind's schema beside the definitions it refers to."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schema = _kind_schema(kube_version, api_version, kind)
+    definitions = _schema(kube_version, "_definitions.json")
+    registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
 
 
 def _strict(schema):
@@ -46,70 +111,30 @@ def _strict(schema):
 
 
 @functools.cache
-def _custom_resource_validators() -> dict[tuple[str, str], tuple[jsonschema_rs.Validator, jsonschema.Validator]]:
-    """(apiVersion, kind) -> (the fast check, the reporting validator) of each CRD version."""
-    validators = {}
+def _custom_resource_schemas() -> dict[tuple[str, str], dict]:
+    """(apiVersion, kind) -> the strict schema of each CRD version."""
+    schemas = {}
     for path in paths.module_files(*paths.SECRETS_STORE_FILES):
-        for doc in yaml.safe_load_all(path.read_text()):
+        for doc in yaml.load_all(path.read_text(), Loader=_LOADER):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
             spec = doc["spec"]
             for version in spec["versions"]:
-                schema = _strict(version["schema"]["openAPIV3Schema"])
-                validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = (
-                    jsonschema_rs.Draft7Validator(schema, validate_formats=False),
-                    jsonschema.Draft7Validator(schema))
-    return validators
-
-
-def _schema_folder(kube_version: str) -> tuple[str, str]:
-    """(the version as kubernetes-validate is asked for it, its strict schema folder): the newest
-    schema version not newer than the target, as kubernetes_validate.validate chooses it."""
-    desired = kube_version.removeprefix("v")
-    if _kv_utils.major_minor(desired) > _kv_utils.latest_version():
-        raise _kv_utils.VersionNotSupportedError(version=_kv_utils.major_minor(desired))
-    version = [v for v in _kv_utils.all_versions()
-               if _kv_utils.major_minor(v) <= _kv_utils.major_minor(desired)][-1]
-    return desired, f"kubernetes-json-schema/v{version}-local-strict"
-
-
-def _kind_schema(kube_version: str, api_version: str, kind: str) -> dict:
-    """The strict schema of one kind; SchemaNotFoundError when the version has none."""
-    desired, folder = _schema_folder(kube_version)
-    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    try:
-        return _kv_utils.schema_contents(f"{folder}/{kind.lower()}-{group_version}.json", desired)
-    except FileNotFoundError:
-        raise SchemaNotFoundError(version=_kv_utils.major_minor(desired), kind=kind,
-                                  api_version=api_version) from None
-
-
-def _definitions(kube_version: str) -> dict:
-    desired, folder = _schema_folder(kube_version)
-    return _kv_utils.schema_contents(f"{folder}/_definitions.json", desired)
+                schemas[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = \
+                    _strict(version["schema"]["openAPIV3Schema"])
+    return schemas
 
 
 @functools.cache
-def _kube_validator(kube_version: str, api_version: str, kind: str) -> jsonschema.Validator:
-    """The strict validator kubernetes_validate.validate builds for one kind, built once per kind:
-    it builds one per object, resolving the schema's references into the definitions again each
-    time. The same schema files, version choice and errors."""
-    schema = _kind_schema(kube_version, api_version, kind)
-    registry = Resource.from_contents(_definitions(kube_version)) @ (Resource.from_contents(schema) @ Registry())
-    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+def _fast_custom_validator(api_version: str, kind: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.Draft7Validator(_custom_resource_schemas()[(api_version, kind)], validate_formats=False)
 
 
 @functools.cache
-def _definitions_registry(kube_version: str) -> jsonschema_rs.Registry:
-    definitions = _definitions(kube_version)
-    return jsonschema_rs.Registry([(definitions["$id"], definitions)])
+def _custom_validator(api_version: str, kind: str):
+    import jsonschema
 
-
-@functools.cache
-def _fast_kube_validator(kube_version: str, api_version: str, kind: str) -> jsonschema_rs.Validator:
-    """jsonschema-rs over the schema _kube_validator uses (formats not asserted, as there)."""
-    return jsonschema_rs.validator_for(_kind_schema(kube_version, api_version, kind), validate_formats=False,
-                                       registry=_definitions_registry(kube_version), offline=True)
+    return jsonschema.Draft7Validator(_custom_resource_schemas()[(api_version, kind)])
 
 
 def _accepted(fast: jsonschema_rs.Validator, obj: dict) -> bool:
@@ -120,25 +145,38 @@ def _accepted(fast: jsonschema_rs.Validator, obj: dict) -> bool:
         return False
 
 
+def _error(validator, obj: dict) -> str | None:
+    """jsonschema's verdict: `field path: message`, or None when it accepts obj."""
+    import jsonschema
+
+    try:
+        validator.validate(obj)
+    except jsonschema.ValidationError as exc:
+        return f"{'.'.join(str(p) for p in exc.path) or '(top)'}: {exc.message}"
+    return None
+
+
 def problems(objects: list[dict], kube_version: str) -> list[str]:
     """One line per invalid object: `Kind/name: field path: message`."""
     found = []
     for obj in objects:
         name = f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if str(api_version or "").startswith(CUSTOM_RESOURCE_GROUPS):
+            if (api_version, kind) not in _custom_resource_schemas():
+                found.append(f"{name}: no CRD schema for {api_version} {kind}")
+                continue
+            fast, reporting = _fast_custom_validator, _custom_validator
+        else:
+            fast, reporting = functools.partial(_fast_kube_validator, kube_version), \
+                functools.partial(_kube_validator, kube_version)
         try:
-            if str(obj.get("apiVersion", "")).startswith(CUSTOM_RESOURCE_GROUPS):
-                custom = _custom_resource_validators().get((obj["apiVersion"], obj.get("kind")))
-                if custom is None:
-                    found.append(f"{name}: no CRD schema for {obj['apiVersion']} {obj.get('kind')}")
-                    continue
-                fast, reporting = custom
-                if not _accepted(fast, obj):
-                    reporting.validate(obj)
-            elif not _accepted(_fast_kube_validator(kube_version, obj["apiVersion"], obj["kind"]), obj):
-                _kube_validator(kube_version, obj["apiVersion"], obj["kind"]).validate(obj)
-        except (ValidationError, jsonschema.ValidationError) as exc:
-            path = ".".join(str(p) for p in exc.path) or "(top)"
-            found.append(f"{name}: {path}: {exc.message}")
-        except SchemaNotFoundError as exc:
-            found.append(f"{name}: no Kubernetes {kube_version} schema for {exc}")
+            if _accepted(fast(api_version, kind), obj):
+                continue
+        except _NoSchema:
+            found.append(f"{name}: no Kubernetes {kube_version} schema for {api_version} {kind}")
+            continue
+        error = _error(reporting(api_version, kind), obj)
+        if error is not None:
+            found.append(f"{name}: {error}")
     return found
