@@ -1,27 +1,42 @@
-"""The `quikapp-charts` command. Each subcommand lives in a module of its own."""
+"""The `quikapp-charts` command. Each subcommand lives in a module of its own, imported when the
+subcommand runs (or --help lists them all), so that a command starts without the others' imports."""
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
 import click
 
-from . import (bump, capacity, diff, generate, list_services, netpol, new_env, package, preflight, publish,
-               release, render, validate, versions)
-from .cluster import command as cluster
 from .console import EXIT_CODES
 from .errors import CheckFailed, UserError
 
+# Subcommand -> the module whose `command` it is.
+COMMANDS = {
+    "generate": "generate", "render": "render", "validate": "validate", "list": "list_services",
+    "netpol": "netpol", "diff": "diff", "new-env": "new_env", "cluster": "cluster.command",
+    "capacity": "capacity", "preflight": "preflight", "bump": "bump", "package": "package",
+    "publish": "publish", "versions": "versions", "release": "release",
+}
 
-@click.group(epilog=EXIT_CODES)
+
+class _Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        command = importlib.import_module(f"{__package__}.{COMMANDS[name]}").command
+        if command.name != name:
+            raise RuntimeError(f"{COMMANDS[name]}.command is `{command.name}`, listed as `{name}`")
+        return command
+
+
+@click.group(cls=_Commands, epilog=EXIT_CODES)
 @click.version_option(package_name="quikapp-charts")
 def cli() -> None:
     """Generate, render, validate, diff, package and install the QuikApp charts."""
-
-
-for _module in (generate, render, validate, list_services, netpol, diff, new_env, cluster, capacity, preflight,
-                bump, package, publish, versions, release):
-    cli.add_command(_module.command)
 
 
 def main(args: Sequence[str] | None = None) -> None:
