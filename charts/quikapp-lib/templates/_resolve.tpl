@@ -158,12 +158,14 @@ every eviction).
 
 {{/*
 Usage: {{ $enabled := dict }}{{ include "quikapp.services.enabled" (dict "ctx" $ "global" $global "out" $enabled) }}{{ range $svc := $enabled.services }}
-From the umbrella: every enabled service of every enabled stack, merged as its stack chart merges it
-(without `render`: the umbrella renders no Deployment), as the list `out.services`; `out.names` lists
-their names. "global" is the caller's quikapp.global, if it has one. Resolved once per render: the
-lists are kept on the root context under "quikapp.services.enabled" for the chart's other template
-files (the test pod, the PostSync Job, the SecretProviderClass and NOTES.txt all read them), like
-quikapp.global's merge. The services are shared, so read-only.
+From the umbrella: every enabled service of every enabled stack as its stack chart merged it, as
+the list `out.services`; `out.names` lists their names. "global" is the caller's quikapp.global, if
+it has one. Helm renders the stack charts' templates before the umbrella's, and quikapp.stack.render
+keeps each stack's services on the stack chart's root context ($.Subcharts.<stack>), so they are
+read from there; a stack found without them is resolved here (without `render`). Once per render:
+the lists are kept on the root context under "quikapp.services.enabled" for the chart's other
+template files (the test pod, the PostSync Job, the SecretProviderClass and NOTES.txt all read
+them), like quikapp.global's merge. The services are shared, so read-only.
 */}}
 {{- define "quikapp.services.enabled" -}}
 {{- $root := .ctx -}}
@@ -179,6 +181,13 @@ quikapp.global's merge. The services are shared, so read-only.
 {{- range $stack := $global.stacks -}}
 {{- $values := index $root.Values $stack -}}
 {{- if $values.enabled -}}
+{{- $rendered := get (get $root "Subcharts" | default dict) $stack | default dict -}}
+{{- if hasKey $rendered "quikapp.stack.services" -}}
+{{- range $svc := get $rendered "quikapp.stack.services" -}}
+{{- $services = append $services $svc -}}
+{{- $names = append $names $svc.name -}}
+{{- end -}}
+{{- else -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "cache" dict -}}
 {{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
 {{- $svc := dict -}}
@@ -186,6 +195,7 @@ quikapp.global's merge. The services are shared, so read-only.
 {{- if $svc.enabled -}}
 {{- $services = append $services $svc -}}
 {{- $names = append $names $name -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -2,6 +2,8 @@
 Usage: {{ include "quikapp.stack.render" $ }}
 Everything a stack chart deploys: for each enabled service of its catalogue, its Deployment, Service,
 headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The stack charts' only template.
+The merged services are kept on the chart's root context under "quikapp.stack.services", where the
+umbrella's quikapp.services.enabled finds them instead of merging them again.
 */}}
 {{- define "quikapp.stack.render" -}}
 {{- $global := dict -}}
@@ -18,6 +20,7 @@ headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The s
 {{- end -}}
 {{- end -}}
 {{- include "quikapp.checks.report" $problems -}}
+{{- $_ := set . "quikapp.stack.services" $services -}}
 {{- range $svc := $services }}
 {{- $args := dict "ctx" $ctx "svc" $svc }}
 ---
