@@ -12,11 +12,10 @@ import json
 from . import paths, values_docs
 from .service_table import Service
 
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # at most 63 characters
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # at most 63 characters (a map key; DNS_NAME below)
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PORT_NAME = r"^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$"
-IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 DIGEST = r"^sha256:[a-f0-9]{64}$"
 HOSTNAME = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
 BROKERS = r"^([a-z0-9.-]+:[0-9]{1,5})(,[a-z0-9.-]+:[0-9]{1,5})*$"
@@ -27,7 +26,6 @@ MOUNT_PATH = r"^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$"  # absolute, no `..`, never `/
 QUALIFIED_NAME = (r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                   r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 LABEL_KEY = f"^{QUALIFIED_NAME}$"  # also annotation keys
-LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
 CIDR = r"^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$"
 # global.environment of the environments whose images must be pinned (live calls itself production).
 PINNED_ENVIRONMENTS = ("staging", "production", "live")
@@ -48,6 +46,16 @@ def map_of(value: dict, key_pattern: str | None = None) -> dict:
 
 def string(pattern: str | None = None, **extra) -> dict:
     return {"type": "string", **({"pattern": pattern} if pattern else {}), **extra}
+
+
+# Helm compiles the values schema on every render, and Go's regexp compiles a repetition count such
+# as {0,61} into that many copies of its character class: most of the schema's cost. A string is
+# therefore bounded by maxLength and its pattern repeats with `*` (as strict, and a name too long
+# is told its limit); a map key, which maxLength cannot bound, keeps the counted pattern above.
+DNS_NAME = string(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength=63)
+LABEL_VALUE_STRING = string(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", maxLength=63)
+IMAGE_TAG_STRING = string(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", maxLength=128)
+PORT_NAME_STRING = string(r"^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLength=15)
 
 
 def integer(minimum: int, maximum: int) -> dict:
@@ -92,22 +100,22 @@ SECURITY_CONTEXT = closed({
 TOLERATION = closed({
     "key": string(LABEL_KEY),
     "operator": {"enum": ["Exists", "Equal"]},
-    "value": string(LABEL_VALUE),
+    "value": LABEL_VALUE_STRING,
     "effect": {"enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"]},
     "tolerationSeconds": integer(0, 86400),
 }, required=["key"])
 TOLERATIONS = {"type": "array", "items": TOLERATION}
-NODE_SELECTOR = map_of(string(LABEL_VALUE), LABEL_KEY)
+NODE_SELECTOR = map_of(LABEL_VALUE_STRING, LABEL_KEY)
 # Pods outside the namespace that a policy admits: their namespace and their labels (the library's
 # defaults name both; a values file can add labels, never remove them).
-OUTSIDE_PEER = closed({"namespace": string(DNS_LABEL), "podLabels": NODE_SELECTOR})
+OUTSIDE_PEER = closed({"namespace": DNS_NAME, "podLabels": NODE_SELECTOR})
 
 ENV_SOURCE = {
     "oneOf": [
         {"type": ["string", "number", "boolean"]},
-        closed({"secret": string(ENV_NAME.replace("A-Za-z_", "A-Za-z0-9_.-")), "name": string(DNS_LABEL)},
+        closed({"secret": string(ENV_NAME.replace("A-Za-z_", "A-Za-z0-9_.-")), "name": DNS_NAME},
                required=["secret"]),
-        closed({"config": string(r"^[-._a-zA-Z0-9]+$"), "name": string(DNS_LABEL)}, required=["config"]),
+        closed({"config": string(r"^[-._a-zA-Z0-9]+$"), "name": DNS_NAME}, required=["config"]),
         closed({"field": string(r"^(metadata|spec|status)\.[A-Za-z.]+$")}, required=["field"]),
         closed({"value": {"type": ["string", "number", "boolean"]}}, required=["value"]),
         closed({"unset": {"const": True}}, required=["unset"]),
@@ -116,7 +124,7 @@ ENV_SOURCE = {
 
 PROBE = closed({
     "path": string(HTTP_PATH),
-    "port": string(PORT_NAME),
+    "port": PORT_NAME_STRING,
     "initialDelaySeconds": integer(0, 3600),
     "periodSeconds": integer(1, 3600),
     "timeoutSeconds": integer(1, 3600),
@@ -126,16 +134,16 @@ PROBE = closed({
 
 SERVICE = closed({
     "enabled": BOOL,
-    "tier": string(DNS_LABEL),
+    "tier": DNS_NAME,
     "image": closed({
         "registry": string(r"^[a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)*$"),
         "repository": string(r"^([a-z0-9._-]+/)*[a-z0-9._-]*$"),
-        "tag": {"oneOf": [string(IMAGE_TAG), {"const": ""}]},
+        "tag": {"oneOf": [IMAGE_TAG_STRING, {"const": ""}]},
         "digest": {"oneOf": [string(DIGEST), {"const": ""}]},
         "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]},
     }),
     "ports": map_of(PORT, PORT_NAME),
-    "servicePorts": {"type": "array", "items": string(PORT_NAME), "uniqueItems": True},
+    "servicePorts": {"type": "array", "items": PORT_NAME_STRING, "uniqueItems": True},
     "replicas": integer(0, 1000),
     "autoscaling": closed({
         "enabled": BOOL,
@@ -152,19 +160,19 @@ SERVICE = closed({
     "env": map_of(ENV_SOURCE, ENV_NAME),
     "resources": closed({"requests": RESOURCE_MAP, "limits": RESOURCE_MAP}),
     "probes": closed({"liveness": PROBE, "readiness": PROBE}),
-    "metrics": closed({"enabled": BOOL, "port": string(PORT_NAME), "path": string(HTTP_PATH)}),
+    "metrics": closed({"enabled": BOOL, "port": PORT_NAME_STRING, "path": string(HTTP_PATH)}),
     "antiAffinity": {"enum": ["preferred", "required"]},
     "clustering": closed({
         "enabled": BOOL,
-        "headlessPorts": {"type": "array", "items": string(PORT_NAME), "uniqueItems": True},
+        "headlessPorts": {"type": "array", "items": PORT_NAME_STRING, "uniqueItems": True},
     }),
     "ingress": closed({
         "enabled": BOOL,
-        "className": string(DNS_LABEL),
+        "className": DNS_NAME,
         "host": {"oneOf": [string(HOSTNAME), {"const": ""}]},
         "path": string(HTTP_PATH),
         "pathType": {"enum": ["Prefix", "Exact", "ImplementationSpecific"]},
-        "tlsSecret": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
+        "tlsSecret": {"oneOf": [DNS_NAME, {"const": ""}]},
         "websocket": BOOL,
         "websocketTimeoutSeconds": integer(1, 86400),
         "annotations": map_of({"type": ["string", "number", "boolean"]}, LABEL_KEY),
@@ -177,18 +185,18 @@ SERVICE = closed({
     }),
     "modelStorage": closed({
         "enabled": BOOL,
-        "claimName": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
+        "claimName": {"oneOf": [DNS_NAME, {"const": ""}]},
         "mountPath": string(MOUNT_PATH),
         "size": string(QUANTITY),
-        "storageClassName": {"oneOf": [string(DNS_LABEL), {"const": ""}]},
+        "storageClassName": {"oneOf": [DNS_NAME, {"const": ""}]},
         "accessModes": {"type": "array", "minItems": 1, "items": {
             "enum": ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]}},
     }),
-    "keyVault": closed({"enabled": BOOL, "secretProviderClass": string(DNS_LABEL), "mountPath": string(MOUNT_PATH)}),
-    "callers": {"type": "array", "items": string(DNS_LABEL), "uniqueItems": True},
+    "keyVault": closed({"enabled": BOOL, "secretProviderClass": DNS_NAME, "mountPath": string(MOUNT_PATH)}),
+    "callers": {"type": "array", "items": DNS_NAME, "uniqueItems": True},
     "egress": closed({
         "internet": BOOL,
-        "dataStores": {"type": "array", "items": string(DNS_LABEL), "uniqueItems": True},
+        "dataStores": {"type": "array", "items": DNS_NAME, "uniqueItems": True},
     }),
     "writablePaths": map_of(string(MOUNT_PATH), DNS_LABEL),
     "podSecurityContext": POD_SECURITY_CONTEXT,
@@ -202,28 +210,28 @@ SERVICE = closed({
 })
 
 GLOBAL = closed({
-    "environment": string(DNS_LABEL),
-    "namespace": string(DNS_LABEL, maxLength=63),
+    "environment": DNS_NAME,
+    "namespace": DNS_NAME,
     "stacks": {"type": "array", "items": {"enum": list(paths.STACKS)}, "uniqueItems": True},
     "image": closed({
         "registry": string(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$"),
-        "tag": string(IMAGE_TAG),
+        "tag": IMAGE_TAG_STRING,
         "requirePinned": BOOL,
-        "mutableTags": {"type": "array", "items": string(IMAGE_TAG)},
+        "mutableTags": {"type": "array", "items": IMAGE_TAG_STRING},
     }),
     "replicaOverride": integer(0, 100),
     "zoneSpread": BOOL,
     "requireExplicitResources": BOOL,
-    "secretName": string(DNS_LABEL),
+    "secretName": DNS_NAME,
     "keyVault": closed({
         "create": BOOL,
-        "className": string(DNS_LABEL),
+        "className": DNS_NAME,
         "vaultName": string(r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
         "tenantId": {"oneOf": [string(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"), {"const": ""}]},
         "clientId": {"oneOf": [string(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"), {"const": ""}]},
     }),
-    "configMapName": string(DNS_LABEL),
-    "serviceAccountName": string(DNS_LABEL),
+    "configMapName": DNS_NAME,
+    "serviceAccountName": DNS_NAME,
     "config": {
         "type": "object",
         "properties": {
@@ -238,12 +246,12 @@ GLOBAL = closed({
     "resourceQuota": map_of(QUANTITY_VALUE, r"^(requests\.|limits\.)?[a-z0-9.-]+(/[a-z0-9-]+)?$"),
     "networkPolicy": closed({
         "enabled": BOOL,
-        "dnsNamespace": string(DNS_LABEL),
+        "dnsNamespace": DNS_NAME,
         "ingressController": OUTSIDE_PEER,
         "prometheus": OUTSIDE_PEER,
         "gatewayPort": PORT,
         "dataStores": map_of(closed({
-            "namespace": string(DNS_LABEL),
+            "namespace": DNS_NAME,
             "cidrs": {"type": "array", "items": string(CIDR), "uniqueItems": True},
             "ports": {"type": "array", "items": PORT, "uniqueItems": True, "minItems": 1},
         }), DNS_LABEL),
