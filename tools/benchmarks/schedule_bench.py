@@ -14,9 +14,10 @@ and nodes removed):
 
 Machines are noisy (two cores shared with other work), so the peak run is reported as a ratio
 against the small run measured in the same rounds (interleaved; medians over rounds), beside its
-wall time against the 60 s target and its phases as the report gives them: the pool added (while
-the environment renders) until every node is Ready, the pods created until every one is placed or
-refused; the rest of the wall time is the start-up, reading the placement back and the clean-up.
+time to the answer against the 60 s target and its phases as the report gives them: the pool added
+(while the environment renders) until every node Ready, the pods created until every one is placed
+or refused. "answer" is when the report was on disk (start-up, render, pool, placement, read back);
+"wall" adds the clean-up, which the command still waits for before it exits.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import benchlib
@@ -36,15 +38,18 @@ TARGET_S = 60
 
 
 def run(point: str, pool: str, out: Path, phases: list[dict]) -> None:
-    """One `capacity live --schedule` end to end; the report's phases appended to `phases`."""
+    """One `capacity live --schedule` end to end; the report's phases appended to `phases`, with
+    the time its answer was on disk (the report is written before the clean-up)."""
+    out.unlink(missing_ok=True)
+    started = time.time()
     proc = subprocess.run([*CLI, "capacity", "live", "--at", point, "--schedule", "--pool", pool,
                            "-o", "json", "--out", str(out)], cwd=paths.ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
         raise SystemExit(f"capacity live --at {point} --pool {pool} exited {proc.returncode}: {last}")
     s = json.loads(out.read_text())["schedule"]
-    phases.append({"pool": s["poolSeconds"], "placement": s["seconds"], "pods": s["pods"],
-                   "nodes": s["poolNodes"], "pending": len(s["pending"])})
+    phases.append({"answer": out.stat().st_mtime - started, "pool": s["poolSeconds"], "placement": s["seconds"],
+                   "pods": s["pods"], "nodes": s["poolNodes"], "pending": len(s["pending"])})
 
 
 def main() -> None:
@@ -71,14 +76,16 @@ def main() -> None:
                      "pending": last["pending"],
                      "pool_s": round(benchlib.median([p["pool"] for p in phases[name]]), 1),
                      "placement_s": round(benchlib.median([p["placement"] for p in phases[name]]), 1),
+                     "answer_s": round(benchlib.median([p["answer"] for p in phases[name]]), 1),
                      "wall_s": round(benchlib.median(times[name]), 1),
                      "ratio": round(benchlib.median(times[name]) / small, 2)})
-    peak = rows[-1]["wall_s"]
+    peak = rows[-1]["answer_s"]
     benchlib.report(f"capacity live --schedule, median of {args.rounds} rounds, ratio against the small run; "
-                    f"peak {peak:.1f} s: {'within' if peak <= TARGET_S else 'over'} the {TARGET_S} s target",
+                    f"peak answered in {peak:.1f} s: {'within' if peak <= TARGET_S else 'over'} the {TARGET_S} s target",
                     [("case", "case", "{}"), ("pods", "pods", "{}"), ("nodes", "nodes", "{}"),
                      ("pending", "pending", "{}"), ("pool_s", "pool ready", "{:.1f}s"),
-                     ("placement_s", "placement", "{:.1f}s"), ("wall_s", "wall", "{:.1f}s"),
+                     ("placement_s", "placement", "{:.1f}s"), ("answer_s", "answer", "{:.1f}s"),
+                     ("wall_s", "wall", "{:.1f}s"),
                      ("ratio", "ratio", "{:.2f}x")],
                     rows, args.json, {"rounds": args.rounds, "targetSeconds": TARGET_S}, rows_key="cases")
 

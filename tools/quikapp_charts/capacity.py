@@ -136,6 +136,20 @@ def _schedule_text(out, s: dict, point: str) -> None:
     out.print()
 
 
+def _emit(env: str, report: dict, model: capacity_model.Model, point: str, output: str, out: Path | None) -> None:
+    if output == "html" or (output == "json" and out is not None):
+        document = capacity_report.html(report) if output == "html" else json.dumps(report, indent=2) + "\n"
+        if out is None:
+            click.echo(document, nl=False)
+        else:
+            write_atomically(out, document)
+            click.echo(f"{env}: wrote {out}", err=True)
+    elif output == "json":
+        console.emit_json(report)
+    else:
+        _text(report, model, point)
+
+
 @click.command("capacity", epilog=console.EXIT_CODES)
 @click.argument("env")
 @click.option("--at", "at", default="max", show_default=True,
@@ -169,23 +183,15 @@ def command(env: str, at: str, pool_spec: str | None, schedule: bool, zones: int
         rendered = rendering.render(env)
         return capacity_model.model(env, rendered.namespace, rendered.objects), rendered.objects
 
-    placement = None
-    if schedule:
-        model, placement = capacity_schedule.schedule(env, render, point, pools, zones)
-    else:
+    if not schedule:
         model, _ = render()
-    report = capacity_report.report(model, point, pools, placement)
-    if output == "html" or (output == "json" and out is not None):
-        document = capacity_report.html(report) if output == "html" else json.dumps(report, indent=2) + "\n"
-        if out is None:
-            click.echo(document, nl=False)
-        else:
-            write_atomically(out, document)
-            click.echo(f"{env}: wrote {out}", err=True)
-    elif output == "json":
-        console.emit_json(report)
+        report = capacity_report.report(model, point, pools, None)
+        _emit(env, report, model, point, output, out)
     else:
-        _text(report, model, point)
+        # The answer is out before the pool and namespace are removed (which still happens before exit).
+        with capacity_schedule.schedule(env, render, point, pools, zones) as (model, placement):
+            report = capacity_report.report(model, point, pools, placement)
+            _emit(env, report, model, point, output, out)
     if report["verdict"]:
         raise CheckFailed(report["verdict"])
     if output == "text":

@@ -17,10 +17,11 @@ its volumes and the pool's nodes are removed afterwards, also when the run fails
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -220,10 +221,14 @@ def _natural(name: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 
+@contextlib.contextmanager
 def schedule(env: str, render: Callable[[], tuple[Model, list[dict]]], point: str, pools: list[node_pool.Pool],
-             zones: int = node_pool.DEFAULT_ZONES, timeout: float = WAIT_S) -> tuple[Model, dict]:
-    """Place ENV at the point on the pools with the real scheduler: its model (from `render`, which
-    renders ENV while the pool's nodes are created and kwok readies them) and the placement."""
+             zones: int = node_pool.DEFAULT_ZONES, timeout: float = WAIT_S) -> Iterator[tuple[Model, dict]]:
+    """Place ENV at the point on the pools with the real scheduler: yields its model (from `render`,
+    which renders ENV while the pool's nodes are created and kwok readies them) and the placement.
+    The namespace and the pool are removed when the block ends: the caller reports the answer
+    first, so that nobody waits for the namespace controller (seconds for hundreds of pods) to
+    see it."""
     if not kube.api_ready():
         raise UserError("the cluster is not running; start it with `quikapp-charts cluster up`")
     run, namespace = f"{NODE_PREFIX}-{env}"[:63], namespace_for(env)
@@ -270,7 +275,7 @@ def schedule(env: str, render: Callable[[], tuple[Model, list[dict]]], point: st
         result.update({"namespace": namespace, "seconds": round(seconds, 1), "poolSeconds": round(pool_seconds, 1),
                        "zones": zones, "poolNodes": len(nodes),
                        "otherNodes": len(kube.get_raw("/api/v1/nodes")["items"]) - len(nodes)})
-        return model, result
+        yield model, result
     finally:
         kube.say(f"removing namespace {namespace} and the pool's nodes")
         clean(run, namespace)
