@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import time
@@ -22,18 +23,30 @@ def arguments(doc: str | None, rounds: int) -> argparse.ArgumentParser:
     return parser
 
 
-def time_rounds(cases: dict[Hashable, Callable[[], Any]], rounds: int, warm_up: bool = True) -> dict[Hashable, list[float]]:
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's finished child processes: a clock for cases
+    that run a command, which a busy machine slows down in wall time but hardly in CPU time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_rounds(cases: dict[Hashable, Callable[[], Any]], rounds: int, warm_up: bool = True,
+                clocks: dict[str, Callable[[], float]] | None = None) -> dict[Hashable, list[float]]:
     """Seconds per run of each case over `rounds` interleaved rounds, after one untimed run of each
-    (page cache, binaries, imports). Progress goes to stderr."""
+    (page cache, binaries, imports). Progress goes to stderr. With `clocks` (name -> clock), each
+    case is timed on every clock, under the key (case, name)."""
     if warm_up:
         for case in cases.values():
             case()
-    times: dict[Hashable, list[float]] = {key: [] for key in cases}
+    named = clocks or {"": time.perf_counter}
+    slot = (lambda key, name: (key, name)) if clocks else (lambda key, name: key)
+    times: dict[Hashable, list[float]] = {slot(key, name): [] for key in cases for name in named}
     for round_ in range(rounds):
         for key, case in cases.items():
-            started = time.perf_counter()
+            started = {name: clock() for name, clock in named.items()}
             case()
-            times[key].append(time.perf_counter() - started)
+            for name, clock in named.items():
+                times[slot(key, name)].append(clock() - started[name])
         print(f"round {round_ + 1}/{rounds} done", file=sys.stderr)
     return times
 
