@@ -1,6 +1,7 @@
 """The render cache (QUIKAPP_CHARTS_RENDER_CACHE, on for the test suite): a `helm template` is
 answered from it only when the helm binary, the arguments and every byte of the chart and values
-are the same; any change renders afresh. Each test has a cache folder of its own."""
+are the same; any change renders afresh. Likewise a chart archive, by every byte of its chart. Each
+test has a cache folder of its own."""
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import subprocess
 
 import pytest
 
-from quikapp_charts import paths, render_cache, rendering
+from quikapp_charts import archives, dependencies, paths, render_cache, rendering
 from quikapp_charts.errors import UserError
 from support import cli, make_workspace
 
@@ -162,3 +163,29 @@ def test_a_lint_finding_is_found_again_and_a_fix_lints_afresh(tmp_path, workspac
     chart_yaml.write_text(original)
     passed = render_cache.run(cmd, cache)
     assert entries(cache) == 2 and passed.returncode == 0, passed.stdout
+
+
+def test_an_archive_is_packaged_once_and_a_changed_chart_packages_afresh(tmp_path, monkeypatch, workspace):
+    cache = tmp_path / "cache"
+    chart = workspace / "charts" / "go"
+    monkeypatch.setenv(render_cache.VARIABLE, "")
+    (tmp_path / "helm").mkdir()
+    packaged = archives.helm_package(chart, tmp_path / "helm", "0.1.0").read_bytes()
+    monkeypatch.setenv(render_cache.VARIABLE, str(cache))
+    made = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        made.append(archives.helm_package(chart, tmp_path / name, "0.1.0"))
+    assert entries(cache) == 1
+    assert [archive.read_bytes() for archive in made] == [packaged, packaged]
+    values = chart / "values.yaml"
+    values.write_text(values.read_text() + "# a later change\n")
+    changed = archives.helm_package(chart, tmp_path / "second", "0.1.0").read_bytes()
+    assert entries(cache) == 2 and changed != packaged
+    assert dependencies.contents(changed)["go/values.yaml"].endswith(b"# a later change\n")
+    # A chart helm refuses is refused again, not stored.
+    (chart / "Chart.yaml").write_text((chart / "Chart.yaml").read_text().replace("\nversion: 0.1.0\n", "\nversion: x\n"))
+    for _ in range(2):
+        with pytest.raises(UserError, match="helm package failed"):
+            archives.helm_package(chart, tmp_path / "second", "0.1.0")
+    assert entries(cache) == 2

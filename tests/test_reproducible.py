@@ -10,10 +10,12 @@ import tarfile
 
 import yaml
 
-from quikapp_charts import archives, paths
+from quikapp_charts import archives, paths, render_cache
 from release_support import cli, fresh_clone
 
 CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
+# helm packages every archive here: none is answered from the render cache's archives.
+UNCACHED = {render_cache.VARIABLE: ""}
 
 
 def age_files(root, seconds: int) -> None:
@@ -33,7 +35,7 @@ def test_two_fresh_clones_package_and_sign_to_identical_bytes(tmp_path, signing_
     outputs = {}
     for clone in (first, second):
         result = cli(clone, "package", "--out", str(clone / "dist"), "--sign", "QuikApp Release",
-                     "--keyring", str(secring), "-o", "json")
+                     "--keyring", str(secring), "-o", "json", env=UNCACHED)
         assert result.returncode == 0, result.stderr
         rows = yaml.safe_load(result.stdout)
         assert [row["chart"] for row in rows] == CHARTS and all(row["signed"] for row in rows)
@@ -73,12 +75,12 @@ def test_two_fresh_clones_package_and_sign_to_identical_bytes(tmp_path, signing_
 
 def test_an_unchanged_chart_packages_the_same_at_a_later_commit(tmp_path):
     clone = fresh_clone(paths.ROOT, tmp_path / "clone")
-    before = cli(clone, "package", "go", "--out", str(tmp_path / "before"), "-o", "json")
+    before = cli(clone, "package", "go", "--out", str(tmp_path / "before"), "-o", "json", env=UNCACHED)
     assert before.returncode == 0, before.stderr
     umbrella_values = clone / "charts/quikapp/values.yaml"
     umbrella_values.write_text(umbrella_values.read_text() + "# a later change to the umbrella only\n")
     subprocess.run(["git", "-C", str(clone), "commit", "-qam", "umbrella only"], check=True, capture_output=True)
-    after = cli(clone, "package", "--out", str(tmp_path / "after"), "-o", "json")
+    after = cli(clone, "package", "--out", str(tmp_path / "after"), "-o", "json", env=UNCACHED)
     assert after.returncode == 0, after.stderr
     assert [row["chart"] for row in yaml.safe_load(before.stdout)] == ["go"]
     assert (tmp_path / "before/go-0.1.0.tgz").read_bytes() == (tmp_path / "after/go-0.1.0.tgz").read_bytes()

@@ -21,6 +21,7 @@ ECDSA signature carries a random nonce and differs on every run while verifying 
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -32,7 +33,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from . import chart_versions, helm, paths
+from . import chart_versions, helm, paths, render_cache
 from .errors import UserError
 
 ENTRY_TIME = 315532800  # 1980-01-01T00:00:00Z
@@ -49,12 +50,16 @@ def _chart_of(name: str) -> tuple[str, ...]:
     return tuple(chain)
 
 
-def canonical(data: bytes, source: str = "archive", drop: Callable[[str], bool] | None = None) -> bytes:
-    """The canonical bytes of a gzipped chart tar (see the module docstring), without the entries
-    `drop` names."""
+def _check_zlib() -> None:
     if "ng" in zlib.ZLIB_RUNTIME_VERSION:
         raise UserError(f"package: zlib {zlib.ZLIB_RUNTIME_VERSION} compresses unlike zlib; "
                         "reproducible archives need madler's zlib")
+
+
+def canonical(data: bytes, source: str = "archive", drop: Callable[[str], bool] | None = None) -> bytes:
+    """The canonical bytes of a gzipped chart tar (see the module docstring), without the entries
+    `drop` names."""
+    _check_zlib()
     entries = []
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         for member in tar:
@@ -83,15 +88,34 @@ def sha256(path: Path) -> str:
 
 
 def helm_package(chart_dir: Path, dest: Path, version: str) -> Path:
-    """helm package chart_dir into dest, rewritten canonically; returns the archive."""
+    """helm package chart_dir into dest, rewritten canonically; returns the archive. With the render
+    cache on (QUIKAPP_CHARTS_RENDER_CACHE), an archive is packaged once for the helm binary, every
+    byte of the chart folder, its name and version and this module (which makes it canonical)."""
+    archive = dest / f"{chart_dir.name}-{version}.tgz"
+    cache = render_cache.folder()
+    if cache is None:
+        return _package(chart_dir, dest, archive)
+    _check_zlib()
+    data = render_cache.made([paths.tool("helm"), "package", str(chart_dir.absolute())], cache,
+                             lambda: _package(chart_dir, dest, archive).read_bytes(),
+                             identity=[f"name:{chart_dir.name}", f"version:{version}", f"canonical:{_this_module()}"])
+    archive.write_bytes(data)
+    return archive
+
+
+def _package(chart_dir: Path, dest: Path, archive: Path) -> Path:
     helm.run(["package", str(chart_dir), "--destination", str(dest)],
              where=paths.shown(chart_dir / "Chart.yaml"), action="helm package")
-    archive = dest / f"{chart_dir.name}-{version}.tgz"
     if not archive.is_file():
         produced = [p.name for p in dest.glob(f"{chart_dir.name}-*.tgz")]
         raise UserError(f"{paths.shown(chart_dir / 'Chart.yaml')}: helm wrote {produced}, expected {archive.name}")
     archive.write_bytes(canonical(archive.read_bytes(), paths.shown(chart_dir)))
     return archive
+
+
+@functools.cache
+def _this_module() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def provenance_body(archive: Path) -> str:

@@ -1,6 +1,6 @@
-"""`helm template` and `helm lint` results kept by the content of everything they are made of, so
-that the same render is not run twice (the test suite renders the same charts and values many
-times over).
+"""`helm template` and `helm lint` results, and the chart archives `helm package` makes, kept by the
+content of everything they are made of, so that the same render or archive is not made twice (the
+test suite renders and packages the same charts and values many times over).
 
 Off unless QUIKAPP_CHARTS_RENDER_CACHE names a folder. A result is found again only when all of
 these are the same: the helm binary (its bytes), every argument, the working directory, the
@@ -12,6 +12,8 @@ where helm's output names such a path, the stored output holds a placeholder put
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -20,7 +22,7 @@ import subprocess
 import tempfile
 import time
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 VARIABLE = "QUIKAPP_CHARTS_RENDER_CACHE"
@@ -150,6 +152,24 @@ def run(cmd: Sequence[str], cache: Path, *, cwd: str | None = None, env: Mapping
             out, err = out.replace(path, _placeholder(number)), err.replace(path, _placeholder(number))
         _store(entry, {"returncode": result.returncode, "stdout": out, "stderr": err})
     return result
+
+
+def made(cmd: Sequence[str], cache: Path, make: Callable[[], bytes], *, identity: Sequence[str] = ()) -> bytes:
+    """The bytes a command writes (an archive, say), keyed as a render is (the program, every
+    argument and what it names, identity) but not by the working directory: from the cache, or
+    make() and stored. A make() that raises stores nothing."""
+    digest, _ = key(cmd, os.sep, identity=identity)
+    entry = cache / digest[:2] / f"{digest}.json.z"
+    try:
+        data = base64.b64decode(json.loads(zlib.decompress(entry.read_bytes()))["made"], validate=True)
+    except (OSError, ValueError, KeyError, TypeError, zlib.error, binascii.Error):
+        data = None
+    if data is not None:
+        os.utime(entry)  # used: prune keeps it
+        return data
+    data = make()
+    _store(entry, {"made": base64.b64encode(data).decode()})
+    return data
 
 
 def _store(entry: Path, data: dict) -> None:
