@@ -10,17 +10,25 @@ costs). Each round runs every measurement once, interleaved; the median over rou
 The render cache (QUIKAPP_CHARTS_RENDER_CACHE) is turned off for every case: validate renders with
 helm as the baseline does, so the ratio is what validate costs beside the same renders.
 
+Beside the wall-clock time, each case's CPU time (this process and the processes it waited for,
+user and system) with its ratio: what the case costs the machine, which the other load on a busy
+machine disturbs far less than the wall clock.
+
 Measurements:
   helm template x N (sequential)   baseline: Argo CD's render of each environment, nothing else
   validate --all                   validate.run over every environment, in parallel (--jobs CPUs)
   validate --all --jobs 1          the same one environment after another
   quikapp-charts validate --all    the command end to end in a new interpreter (start-up included)
+The two in-process cases keep the compiled Kubernetes schemas between rounds, as any caller that
+validates twice in one process does; the new process loads and compiles them every time.
 """
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
+from collections.abc import Callable
 
 import benchlib
 from quikapp_charts import paths, render_cache, rendering, validate
@@ -46,6 +54,21 @@ def cli_validate_all() -> None:
                    capture_output=True)
 
 
+def cpu_seconds() -> float:
+    """User and system time of this process and of the children it has waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def cpu_timed(case: Callable[[], None], into: list[float]) -> Callable[[], None]:
+    """case, appending the CPU time of each run to into."""
+    def run() -> None:
+        started = cpu_seconds()
+        case()
+        into.append(cpu_seconds() - started)
+    return run
+
+
 def main() -> None:
     args = benchlib.arguments(__doc__, rounds=5).parse_args()
     os.environ.pop(render_cache.VARIABLE, None)  # this process, its validate workers and the new process
@@ -57,17 +80,22 @@ def main() -> None:
         "validate --all --jobs 1": lambda: validate_all(envs, 1),
         "quikapp-charts validate --all (new process)": cli_validate_all,
     }
-    times = benchlib.time_rounds(cases, args.rounds)
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
+    times = benchlib.time_rounds({name: cpu_timed(case, cpu[name]) for name, case in cases.items()}, args.rounds)
 
     baseline_name = next(iter(cases))
     baseline = benchlib.median(times[baseline_name])
+    cpu_baseline = benchlib.median(cpu[baseline_name][1:])  # the first run is the untimed warm-up
     rows = [{"case": name, "median_s": round(benchlib.median(t), 3), "min_s": round(min(t), 3),
-             "max_s": round(max(t), 3), "ratio": round(benchlib.median(t) / baseline, 2)}
+             "max_s": round(max(t), 3), "ratio": round(benchlib.median(t) / baseline, 2),
+             "cpu_s": round(benchlib.median(cpu[name][1:]), 3),
+             "cpu_ratio": round(benchlib.median(cpu[name][1:]) / cpu_baseline, 2)}
             for name, t in times.items()]
     benchlib.report(f"{len(envs)} environments, {jobs} CPUs, median of {args.rounds} rounds; "
                     f"ratio against {baseline_name}",
                     [("case", "case", "{}"), ("median_s", "median", "{:.2f}s"), ("min_s", "min", "{:.2f}s"),
-                     ("max_s", "max", "{:.2f}s"), ("ratio", "ratio", "{:.2f}x")],
+                     ("max_s", "max", "{:.2f}s"), ("ratio", "ratio", "{:.2f}x"), ("cpu_s", "CPU", "{:.2f}s"),
+                     ("cpu_ratio", "CPU ratio", "{:.2f}x")],
                     rows, args.json, {"environments": envs, "cpus": jobs, "rounds": args.rounds}, rows_key="cases")
 
 
