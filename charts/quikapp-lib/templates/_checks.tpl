@@ -1,6 +1,7 @@
 {{/*
-Usage: {{ $problems := include "quikapp.checks.service" (dict "ctx" $ "svc" $svc) | fromYamlArray }}
-What a schema cannot say about one merged service, as a list of messages naming the values key.
+Usage: {{ $found := dict "problems" list }}{{ include "quikapp.checks.service" (dict "ctx" $ "svc" $svc "out" $found) }}
+What a schema cannot say about one merged service: messages naming the values key, appended to the
+list `out.problems`.
 */}}
 {{- define "quikapp.checks.service" -}}
 {{- $ctx := .ctx -}}
@@ -93,7 +94,7 @@ What a schema cannot say about one merged service, as a list of messages naming 
 {{- $problems = append $problems (printf "%s: object name %s is longer than 63 characters" $key $name) -}}
 {{- end -}}
 {{- end -}}
-{{- toYaml $problems -}}
+{{- $_ := set .out "problems" (concat .out.problems $problems) -}}
 {{- end -}}
 
 {{/*

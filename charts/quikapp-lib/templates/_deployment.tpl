@@ -38,7 +38,7 @@ spec:
       labels:
         {{- include "quikapp.labels.pod" . | nindent 8 }}
       annotations:
-        checksum/config: {{ toYaml $global.config | sha256sum | trunc 16 | quote }}
+        checksum/config: {{ include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $global.config) | sha256sum | trunc 16 | quote }}
         {{- if $svc.metrics.enabled }}
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ get $svc.ports $svc.metrics.port | toString | quote }}
@@ -51,15 +51,15 @@ spec:
       serviceAccountName: {{ $global.serviceAccountName | quote }}
       automountServiceAccountToken: false
       securityContext:
-        {{- toYaml $svc.podSecurityContext | nindent 8 }}
+        {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.podSecurityContext) | nindent 8 }}
       terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds | int }}
       {{- with $svc.render.nodeSelector }}
       nodeSelector:
-        {{- toYaml . | nindent 8 }}
+        {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" .) | nindent 8 }}
       {{- end }}
       {{- with $svc.render.tolerations }}
       tolerations:
-        {{- toYaml . | nindent 8 }}
+        {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" .) | nindent 8 }}
       {{- end }}
       {{- if $global.zoneSpread }}
       topologySpreadConstraints:
@@ -98,7 +98,7 @@ spec:
             {{- . | nindent 12 }}
           {{- end }}
           resources:
-            {{- toYaml $svc.render.resources | nindent 12 }}
+            {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.render.resources) | nindent 12 }}
           {{- with $svc.probes.liveness }}
           livenessProbe:
             {{- include "quikapp.probe" (dict "svc" $svc "probe" .) | nindent 12 }}
@@ -108,16 +108,16 @@ spec:
             {{- include "quikapp.probe" (dict "svc" $svc "probe" .) | nindent 12 }}
           {{- end }}
           securityContext:
-            {{- toYaml $svc.securityContext | nindent 12 }}
+            {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.securityContext) | nindent 12 }}
           volumeMounts:
             {{- range $mount := $svc.render.volumeMounts }}
             - name: {{ $mount.name | quote }}
-              {{- toYaml (omit $mount "name") | nindent 14 }}
+              {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" (omit $mount "name")) | nindent 14 }}
             {{- end }}
       volumes:
         {{- range $volume := $svc.render.volumes }}
         - name: {{ $volume.name | quote }}
-          {{- toYaml (omit $volume "name") | nindent 10 }}
+          {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" (omit $volume "name")) | nindent 10 }}
         {{- end }}
 {{- end -}}
 

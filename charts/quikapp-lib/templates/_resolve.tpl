@@ -21,6 +21,27 @@ nested maps are read-only (copy one before changing it). Deep copies were a serv
 {{- end -}}
 
 {{/*
+Usage: {{ include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.securityContext) | nindent 12 }}
+toYaml of value, kept in the chart's `cache` dict of $ctx (see quikapp.service.layers) under its
+JSON, so a value the services of a stack share (security contexts, the config map's checksum, the
+scratch volume and its mount) is turned into YAML once per chart: toYaml goes to JSON, then parses
+and writes it again as YAML, several times the cost of the toJson that finds it. Without a cache in
+$ctx, plain toYaml.
+*/}}
+{{- define "quikapp.util.toYaml" -}}
+{{- $cache := .ctx.cache -}}
+{{- if kindIs "map" $cache -}}
+{{- $key := printf "toYaml %s" (toJson .value) -}}
+{{- if not (hasKey $cache $key) -}}
+{{- $_ := set $cache $key (toYaml .value) -}}
+{{- end -}}
+{{- get $cache $key -}}
+{{- else -}}
+{{- toYaml .value -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 Usage: {{ $layers := dict }}{{ include "quikapp.service.layers" (dict "ctx" $ctx "name" $name "out" $layers) }}
 The layers of one service's settings, the last winning: library defaults -> the chart's
 catalogue.defaults -> catalogue.gpuDefaults (GPU services) -> catalogue.services.<name> -> the

@@ -9,17 +9,17 @@ umbrella's quikapp.services.enabled finds them instead of merging them again.
 {{- $global := dict -}}
 {{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) .Values) "Chart" .Chart "Release" .Release "cache" dict -}}
-{{- $problems := list -}}
+{{- $found := dict "problems" list -}}
 {{- $services := list -}}
 {{- range $name := keys ((.Values.catalogue | default dict).services | default dict) | sortAlpha -}}
 {{- $svc := dict -}}
 {{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}
 {{- if $svc.enabled -}}
-{{- $problems = concat $problems (include "quikapp.checks.service" (dict "ctx" $ctx "svc" $svc) | fromYamlArray) -}}
+{{- include "quikapp.checks.service" (dict "ctx" $ctx "svc" $svc "out" $found) -}}
 {{- $services = append $services $svc -}}
 {{- end -}}
 {{- end -}}
-{{- include "quikapp.checks.report" $problems -}}
+{{- include "quikapp.checks.report" $found.problems -}}
 {{- $_ := set . "quikapp.stack.services" $services -}}
 {{- range $svc := $services }}
 {{- $args := dict "ctx" $ctx "svc" $svc }}
