@@ -11,6 +11,7 @@ ipBlock an address range (applied to every endpoint's address, pods included).
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 
@@ -45,7 +46,14 @@ class Side:
     allowed: bool
     policies: list[str]  # the policies selecting the endpoint for this direction
     admitted_by: str = ""  # "policy rule N" that opened it
-    reasons: list[str] = field(default_factory=list)  # why each rule did not, when closed
+    # When closed, each rule that did not admit it: (policy, rules key, number, rule, peer matched,
+    # port); worded by `reasons` only when asked (most connections are shut and never explained).
+    misses: list[tuple[str, str, int, dict, bool, Port]] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why each rule did not admit it, when closed."""
+        return [_reason(*miss) for miss in self.misses]
 
     def explain(self) -> list[str]:
         if self.admitted_by == "outside":
@@ -96,11 +104,21 @@ def selector_matches(selector: dict | None, labels: dict[str, str]) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
+def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return ipaddress.ip_address(ip)
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(cidr, strict=False)
+
+
 def _in_block(ip: str, block: dict) -> bool:
-    address = ipaddress.ip_address(ip)
-    if address not in ipaddress.ip_network(block["cidr"], strict=False):
+    address = _address(ip)
+    if address not in _network(block["cidr"]):
         return False
-    return not any(address in ipaddress.ip_network(cidr, strict=False) for cidr in block.get("except") or [])
+    return not any(address in _network(cidr) for cidr in block.get("except") or [])
 
 
 def _peer_matches(peer: dict, endpoint: Endpoint, policy_namespace: str) -> bool:
@@ -149,6 +167,18 @@ def _describe_peers(peers: list[dict] | None) -> str:
     return "; ".join(parts)
 
 
+def _reason(name: str, rules_key: str, number: int, rule: dict, peer_ok: bool, port: Port) -> str:
+    """Why rule `number` of a policy's rules did not admit a connection on port (0: it has none)."""
+    if number == 0:
+        return f"{name}: no {rules_key} rules (denies all)"
+    peers_key = "to" if rules_key == "egress" else "from"
+    ports = rule.get("ports")
+    shown = ",".join(str(Port(int(p["port"]), p.get("protocol", "TCP"))) if isinstance(
+        p.get("port"), int) else str(p.get("port", "any")) for p in ports or []) or "any port"
+    why = "peer does not match" if not peer_ok else f"port {port} not in {shown}"
+    return f"{name} {rules_key} rule {number} ({peers_key} {_describe_peers(rule.get(peers_key))}; {shown}): {why}"
+
+
 class Model:
     """The NetworkPolicies of one namespace, asked about connections between endpoints."""
 
@@ -180,12 +210,12 @@ class Model:
         if not policies:
             return Side(direction.lower(), True, [])
         rules_key, peers_key = ("egress", "to") if direction == "Egress" else ("ingress", "from")
-        reasons = []
+        misses = []
         for policy in policies:
             name = policy["metadata"]["name"]
             rules = (policy.get("spec") or {}).get(rules_key) or []
             if not rules:
-                reasons.append(f"{name}: no {rules_key} rules (denies all)")
+                misses.append((name, rules_key, 0, {}, False, port))
             for number, rule in enumerate(rules, 1):
                 peers = rule.get(peers_key)
                 ports = rule.get("ports")
@@ -193,12 +223,8 @@ class Model:
                 port_ok = not ports or any(_port_matches(p, port) for p in ports)
                 if peer_ok and port_ok:
                     return Side(direction.lower(), True, names, f"{name} {rules_key} rule {number}")
-                shown = ",".join(str(Port(int(p["port"]), p.get("protocol", "TCP"))) if isinstance(
-                    p.get("port"), int) else str(p.get("port", "any")) for p in ports or []) or "any port"
-                why = "peer does not match" if not peer_ok else f"port {port} not in {shown}"
-                reasons.append(f"{name} {rules_key} rule {number} ({peers_key} {_describe_peers(peers)}; "
-                               f"{shown}): {why}")
-        return Side(direction.lower(), False, names, reasons=reasons)
+                misses.append((name, rules_key, number, rule, peer_ok, port))
+        return Side(direction.lower(), False, names, misses=misses)
 
     def verdict(self, source: Endpoint, destination: Endpoint, port: Port) -> Verdict:
         return Verdict(source, destination, port,
