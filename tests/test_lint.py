@@ -2,14 +2,16 @@
 sees the repository (ct lint --all with ct.yaml, its yamllint rules and Chart.yaml schema)."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
-from quikapp_charts import paths, rendering
+from quikapp_charts import paths, render_cache, rendering
 from support import run_helm
 
 CHARTS = ["quikapp-lib", *paths.STACKS, "quikapp"]
@@ -31,13 +33,29 @@ def test_helm_lint_strict_with_environment_values(env):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def ct_lint_inputs() -> list[str]:
+    """What ct lint's verdict depends on besides its arguments and the checkout it runs in: the
+    charts, its lint rules and Chart.yaml schema (tools/ct), and the helm, yamllint and yamale it
+    runs, with every file installed beside them (the RECORD of each package lists them with their
+    hashes)."""
+    site = sorted(Path(sys.prefix).glob("lib/python*/site-packages/*.dist-info/RECORD"))
+    return [*(f"{program}:{render_cache.binary_digest(program)}" for program in ("helm", "yamllint", "yamale")),
+            f"python:{render_cache.binary_digest(os.path.realpath(sys.executable))}",
+            f"charts:{render_cache.tree_digest(paths.CHARTS)}", f"ct:{render_cache.tree_digest(paths.ROOT / 'tools' / 'ct')}",
+            *(f"{record.parent.name}:{render_cache.tree_digest(record)}" for record in site)]
+
+
 def test_ct_lint_all(tmp_path):
-    # ct reads git to list charts; it lints every chart under chart-dirs with --all.
+    """ct lints every chart under chart-dirs with --all (in a git checkout); its verdict is kept in
+    the render cache by everything it reads, so unchanged charts are not linted again."""
     archives_before = {p: p.read_bytes() for p in paths.CHARTS.rglob("*.tgz")}
-    result = subprocess.run(
-        [paths.tool("ct"), "lint", "--all", "--config", str(paths.ROOT / "ct.yaml")],
-        capture_output=True, text=True, cwd=paths.ROOT,
-        env={**__import__("os").environ, "HOME": str(tmp_path)})
+    cmd = [paths.tool("ct"), "lint", "--all", "--config", str(paths.ROOT / "ct.yaml")]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    cache = render_cache.folder()
+    if cache is None:
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT, env=env)
+    else:
+        result = render_cache.run(cmd, cache, cwd=str(paths.ROOT), env=env, timeout=600, identity=ct_lint_inputs())
     archives_after = {p: p.read_bytes() for p in paths.CHARTS.rglob("*.tgz")}
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
