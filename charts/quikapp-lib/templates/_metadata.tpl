@@ -45,11 +45,20 @@ app.kubernetes.io/part-of: quikapp
 
 {{/*
 Usage: {{ include "quikapp.labels.standard" (dict "ctx" $ "svc" $svc) }}
-Object labels: pod labels plus chart and manager.
+Object labels: pod labels plus chart and manager. Made once per service and kept in its `render`
+(quikapp.service.render), since every object of the service carries them.
 */}}
 {{- define "quikapp.labels.standard" -}}
-{{ include "quikapp.labels.pod" . }}
-{{ include "quikapp.labels.chart" .ctx }}
+{{- $render := .svc.render -}}
+{{- if and (kindIs "map" $render) (hasKey $render "labels") -}}
+{{- $render.labels -}}
+{{- else -}}
+{{- $labels := printf "%s\n%s" (include "quikapp.labels.pod" .) (include "quikapp.labels.chart" .ctx) -}}
+{{- if kindIs "map" $render -}}
+{{- $_ := set $render "labels" $labels -}}
+{{- end -}}
+{{- $labels -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
