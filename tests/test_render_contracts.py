@@ -5,6 +5,8 @@ written down), never from the charts' own values.
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +17,6 @@ from support import ENVIRONMENTS, Objects, floors
 from quikapp_charts import paths, rendering, service_table
 
 SERVICES = service_table.parse(paths.SERVICE_TABLE)
-CASES = [pytest.param(env, svc, id=f"{env}-{svc.name}") for env in ENVIRONMENTS for svc in SERVICES]
 GPU_SERVICES = {"ml-service", "sentiment-service", "insights-service", "smart-reply-service"}
 
 
@@ -39,11 +40,29 @@ def floor_of(env: str, svc: service_table.Service) -> int:
     return floors.get(svc.name, svc.min_replicas)
 
 
+@functools.cache
+def values_of(env: str) -> dict:
+    return rendering.values_of(env)
+
+
 def ceiling_of(env: str, svc: service_table.Service) -> int:
     """The catalogue's ceiling, or the one the environment's values file sets for the service."""
-    values = rendering.values_of(env)
+    values = values_of(env)
     entry = ((values.get(svc.stack) or {}).get("services") or {}).get(svc.name) or {}
     return (entry.get("autoscaling") or {}).get("maxReplicas", svc.max_replicas)
+
+
+def every_service(check: Callable[[service_table.Service], None]) -> None:
+    """check(svc) for each of the 33 services; a failure names every service that fails and why,
+    so that one service's failure hides no other's."""
+    failures = []
+    for svc in SERVICES:
+        try:
+            check(svc)
+        except Exception as exc:  # noqa: BLE001 - reported below, with the service's name
+            failures.append(f"{svc.name}: {type(exc).__name__}: {exc}")
+    if failures:
+        pytest.fail(f"{len(failures)} of {len(SERVICES)} services:\n" + "\n".join(failures))
 
 
 def test_every_environment_deploys_the_33_services(rendered):
@@ -223,15 +242,18 @@ DEPLOYMENT_CONCERNS = [labels_and_namespace, ports, image, env_vars, resources, 
 
 
 @pytest.mark.parametrize("concern", DEPLOYMENT_CONCERNS, ids=lambda concern: concern.__name__)
-@pytest.mark.parametrize("env,svc", CASES)
-def test_deployment(rendered, env, svc, concern):
-    """Each concern of each service's Deployment on its own, so that one failure hides no other."""
-    concern(Service(env, svc, rendered[env]))
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_deployment(rendered, env, concern):
+    """Each concern of every service's Deployment on its own, so that one failure hides no other."""
+    every_service(lambda svc: concern(Service(env, svc, rendered[env])))
 
 
-@pytest.mark.parametrize("env,svc", CASES)
-def test_service_and_autoscaling(rendered, env, svc):
-    objects = rendered[env]
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_service_and_autoscaling(rendered, env):
+    every_service(lambda svc: service_and_autoscaling(rendered[env], env, svc))
+
+
+def service_and_autoscaling(objects: Objects, env: str, svc: service_table.Service) -> None:
     service = objects.get("Service", svc.name)
     assert service["spec"]["type"] == "ClusterIP"
     assert service["spec"]["selector"]["app"] == svc.name
@@ -272,9 +294,12 @@ def test_service_and_autoscaling(rendered, env, svc):
         ]
 
 
-@pytest.mark.parametrize("env,svc", CASES)
-def test_disruption_budget_and_policy(rendered, env, svc):
-    objects = rendered[env]
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_disruption_budget_and_policy(rendered, env):
+    every_service(lambda svc: disruption_budget_and_policy(rendered[env], env, svc))
+
+
+def disruption_budget_and_policy(objects: Objects, env: str, svc: service_table.Service) -> None:
     floor = floor_of(env, svc)
     pdb = objects.get("PodDisruptionBudget", f"{svc.name}-pdb")
     if env in ("staging", "live") and floor >= 2:
