@@ -2,6 +2,9 @@
 namespace, the target Kubernetes version and --include-crds, over values/<env>.yaml."""
 from __future__ import annotations
 
+import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +18,32 @@ from .render_yaml import RenderLoader
 RELEASE = "quikapp"
 
 
+# The objects of the last renders this process parsed, by the render's text, pickled: a process
+# that parses the same render again (commands run one after another in one process, as the test
+# suite runs them) unpickles it, a fifteenth of the parse, and each caller gets objects of its own.
+_PARSED: OrderedDict[str, bytes] = OrderedDict()
+_PARSED_KEPT = 16
+_PARSED_LOCK = threading.Lock()
+
+
 def load_objects(text: str) -> list[dict]:
     """The parsed objects of a multi-document YAML stream (a render), empty documents dropped;
     UserError when a document is not a Kubernetes object (a value that became YAML, say)."""
+    with _PARSED_LOCK:
+        kept = _PARSED.get(text)
+        if kept is not None:
+            _PARSED.move_to_end(text)
+    if kept is not None:
+        return pickle.loads(kept)
+    objects = _parse(text)
+    with _PARSED_LOCK:
+        _PARSED[text] = pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL)
+        while len(_PARSED) > _PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    return objects
+
+
+def _parse(text: str) -> list[dict]:
     try:
         objects = [obj for obj in yaml.load_all(text, Loader=RenderLoader) if obj]
     except yaml.YAMLError as exc:
