@@ -2,10 +2,14 @@
 environment for all of them, loading from the package, escaping HTML, failing on undefined names."""
 from __future__ import annotations
 
+import functools
+
 import jinja2
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """The one environment (it keeps each template compiled once per process)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("quikapp_charts", "templates"),
         autoescape=jinja2.select_autoescape(["html", "html.j2", "svg.j2"]),
