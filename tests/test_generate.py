@@ -6,10 +6,9 @@ import subprocess
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from quikapp_charts import dependencies, generate, paths, rendering
-from quikapp_charts.cli import cli
+from support import cli, link_cache
 
 
 @pytest.fixture
@@ -21,9 +20,9 @@ def workspace(tmp_path):
 
 
 def test_charts_match_the_service_table():
-    result = CliRunner().invoke(cli, ["generate", "--check"])
-    assert result.exit_code == 0, result.output
-    assert "charts match the service table" in result.output
+    result = cli("generate", "--check")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "charts match the service table" in result.stdout
 
 
 def test_check_names_what_drifted(workspace):
@@ -95,9 +94,12 @@ def test_check_exits_1_on_drift_and_writes_nothing(workspace):
 
 
 def test_generate_repairs_the_drift(workspace):
+    """In this process (the exit status of a process is the test above's)."""
+    link_cache(workspace)
     values = workspace / "charts" / "python" / "values.yaml"
     pristine = values.read_text()
     values.write_text(pristine.replace("maxReplicas: 8", "maxReplicas: 9", 1))
-    assert run_cli(workspace, "generate").returncode == 0
+    assert cli("generate", root=workspace).code == 0
     assert values.read_text() == pristine
-    assert run_cli(workspace, "generate", "--check").returncode == 0
+    checked = cli("generate", "--check", root=workspace)
+    assert checked.code == 0, checked.stdout + checked.stderr

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from quikapp_charts import paths
+from support import cli
 
 
 def test_a_cluster_that_does_not_answer(tmp_path):
@@ -21,8 +22,7 @@ def test_a_cluster_that_does_not_answer(tmp_path):
 
 
 def test_staging_and_live_name_the_empty_key_vault_identity_even_so(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "quikapp_charts", "preflight", "live", "--kubeconfig", "/dev/null"],
-                            capture_output=True, text=True, cwd=paths.ROOT)
-    assert result.returncode == 1
+    result = cli("preflight", "live", "--kubeconfig", "/dev/null")  # in this process: the messages are the point
+    assert result.code == 1
     assert "global.keyVault.tenantId and clientId empty" in result.stdout
     assert "Key Vault identity azure-kv-secrets" in result.stderr
