@@ -25,11 +25,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-import yaml
-
 from . import node_pool
 from .capacity_model import GPU, Model, quantity
-from .cluster import kube, storage
+from .cluster import api, kube, storage
 from .errors import UserError
 
 RUN_LABEL = "quikapp.io/capacity-run"
@@ -84,10 +82,10 @@ def clean(run: str, namespace: str, timeout: float = WAIT_S) -> None:
     (grace period 0) go in one pass of the namespace controller, while the nodes go in one request."""
     kube.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
     if _pool_nodes(run):
-        kube.delete_collection("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")
+        api.delete_collection("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")
     kube.kubectl("wait", "--for=delete", f"namespace/{namespace}", f"--timeout={int(timeout)}s",
                  timeout=timeout + 10)
-    volumes = [pv["metadata"]["name"] for pv in kube.get_raw("/api/v1/persistentvolumes")["items"]
+    volumes = [pv["metadata"]["name"] for pv in api.get("/api/v1/persistentvolumes")["items"]
                if ((pv["spec"].get("claimRef") or {}).get("namespace")) == namespace]
     if volumes:
         kube.kubectl("delete", "pv", "--ignore-not-found", "--wait=false", *volumes)
@@ -95,16 +93,14 @@ def clean(run: str, namespace: str, timeout: float = WAIT_S) -> None:
 
 
 def _pool_nodes(run: str) -> list[dict]:
-    return kube.get_raw("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")["items"]
+    return api.get("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")["items"]
 
 
 def _create(objects: list[dict], parallel: int = 4) -> None:
-    """`kubectl create` (which keeps a Node's status: its capacity) in a few processes at once:
-    one request per object, and the API server answers several at a time."""
-    chunks = [objects[i::parallel] for i in range(parallel) if objects[i::parallel]]
-    with ThreadPoolExecutor(len(chunks)) as pool:
-        list(pool.map(lambda chunk: kube.kubectl("create", "-f", "-", input=yaml.safe_dump_all(chunk, sort_keys=False)),
-                      chunks))
+    """POST each object, a few at a time on one connection pool: the API server answers several at
+    once."""
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(api.create, objects))
 
 
 def _pool_ready(run: str, count: int) -> bool:
@@ -133,8 +129,8 @@ def _settled(namespace: str, workloads: list[dict]) -> tuple[bool, list[dict]]:
     apps = f"/apis/apps/v1/namespaces/{namespace}"
     sets = [{**s, "kind": kind} for kind, path in (("ReplicaSet", "replicasets"), ("StatefulSet", "statefulsets"))
             if any(w["kind"] == ("Deployment" if kind == "ReplicaSet" else kind) for w in workloads)
-            for s in kube.get_raw(f"{apps}/{path}")["items"]]
-    unbound = kube.get_raw(f"/api/v1/namespaces/{namespace}/pods", fieldSelector="spec.nodeName=")["items"]
+            for s in api.get(f"{apps}/{path}")["items"]]
+    unbound = api.get(f"/api/v1/namespaces/{namespace}/pods", fieldSelector="spec.nodeName=")["items"]
     if len(sets) < len(workloads) or not all(_unschedulable(pod) for pod in unbound):
         return False, sets
     stuck = {_owner(pod) for pod in unbound}  # a StatefulSet creates no pod after an unschedulable one
@@ -244,7 +240,7 @@ def schedule(env: str, render: Callable[[], tuple[Model, list[dict]]], point: st
             model, objects = render()
             created.result()
         support, workloads = copies(objects, model, point, namespace, run)
-        kube.apply([_namespace(namespace, run)])
+        api.create(_namespace(namespace, run))
         claims = [o for o in support if o["kind"] == "PersistentVolumeClaim"]
         if claims:
             storage.volumes_for_claims(claims, namespace)
@@ -254,7 +250,7 @@ def schedule(env: str, render: Callable[[], tuple[Model, list[dict]]], point: st
         if claims:
             kube.wait_for("claims", lambda: all(
                 (c.get("status") or {}).get("phase") == "Bound"
-                for c in kube.get_raw(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims")["items"]), WAIT_S)
+                for c in api.get(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims")["items"]), WAIT_S)
         pool_seconds = time.monotonic() - started
         kube.say(f"{len(nodes)} nodes ready in {pool_seconds:.0f}s; scaling {len(workloads)} Deployments to "
                  f"{sum(w['spec']['replicas'] for w in workloads)} pods in {namespace}; waiting for the scheduler")
@@ -270,11 +266,11 @@ def schedule(env: str, render: Callable[[], tuple[Model, list[dict]]], point: st
                                 f"{timeout:.0f}s")
             time.sleep(1)
         seconds = time.monotonic() - started
-        state = {"replicaSets": sets, "pods": kube.get_raw(f"/api/v1/namespaces/{namespace}/pods")["items"]}
+        state = {"replicaSets": sets, "pods": api.get(f"/api/v1/namespaces/{namespace}/pods")["items"]}
         result = _placement(model, state, _pool_nodes(run))
         result.update({"namespace": namespace, "seconds": round(seconds, 1), "poolSeconds": round(pool_seconds, 1),
                        "zones": zones, "poolNodes": len(nodes),
-                       "otherNodes": len(kube.get_raw("/api/v1/nodes")["items"]) - len(nodes)})
+                       "otherNodes": len(api.get("/api/v1/nodes")["items"]) - len(nodes)})
         yield model, result
     finally:
         kube.say(f"removing namespace {namespace} and the pool's nodes")

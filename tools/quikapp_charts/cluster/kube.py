@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Iterable, Sequence
@@ -60,23 +59,6 @@ def kubectl(*args: str, input: str | None = None, check: bool = True,
 
 def kubectl_json(*args: str) -> Any:
     return json.loads(kubectl(*args, "-o", "json").stdout)
-
-
-def get_raw(path: str, **query: str) -> Any:
-    """One GET of an API path as data. Unlike `kubectl get -o json`, kubectl neither decodes nor
-    re-encodes the objects: ten times cheaper for a list of hundreds of pods."""
-    return json.loads(kubectl("get", "--raw", _with_query(path, query)).stdout)
-
-
-def delete_collection(path: str, **query: str) -> None:
-    """One DELETE of a collection (a label selector, a grace period, a propagation policy in
-    `query`): the API server removes every object of it, where `kubectl delete` sends one request
-    per object."""
-    kubectl("delete", "--raw", _with_query(path, query))
-
-
-def _with_query(path: str, query: dict[str, str]) -> str:
-    return f"{path}?{urllib.parse.urlencode(query)}" if query else path
 
 
 def helm(*args: str, check: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
