@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import paths, service_table, values_schema
+from . import paths, service_table, values_schema, yaml_roundtrip
 from .chart_versions import set_annotation
 from .errors import UserError, write_atomically
 from .service_table import Service
@@ -123,7 +123,7 @@ def images(names: list[str], stacks: dict[str, dict], services: list[Service], l
 
 def _chart_text(chart_file: Path, annotation: str) -> str:
     yaml_rt = roundtrip()
-    document = yaml_rt.load(chart_file.read_text())
+    document = yaml_roundtrip.load(chart_file.read_text())
     set_annotation(document, IMAGES, annotation)
     out = io.StringIO()
     yaml_rt.dump(document, out)

@@ -15,7 +15,7 @@ import semver
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from . import paths
+from . import paths, yaml_roundtrip
 from .errors import UserError, write_atomically
 from .yaml_roundtrip import roundtrip
 
@@ -43,11 +43,10 @@ class Chart:
 
 
 def load_charts(charts_dir: Path | None = None) -> dict[str, Chart]:
-    yaml = roundtrip()
     found = {}
     for chart_file in sorted((charts_dir or paths.CHARTS).glob("*/Chart.yaml")):
         try:
-            document = yaml.load(chart_file.read_text())
+            document = yaml_roundtrip.load(chart_file.read_text())
         except Exception as exc:  # ruamel raises many parser error types
             raise UserError(f"{paths.shown(chart_file)}: not valid YAML ({str(exc).splitlines()[0]})") from None
         name = document.get("name") if isinstance(document, dict) else None

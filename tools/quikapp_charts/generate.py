@@ -14,7 +14,7 @@ import click
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from . import chart_docs, dependencies, paths, service_table, values_schema
+from . import chart_docs, dependencies, paths, service_table, values_schema, yaml_roundtrip
 from .errors import CheckFailed, UserError, write_atomically
 from .yaml_roundtrip import roundtrip
 
@@ -46,7 +46,7 @@ def render_stack(values_file: Path, services: list[service_table.Service]) -> st
     """The stack chart's values.yaml text with its `catalogue.services` map generated from the table."""
     yaml = roundtrip()
     try:
-        document = yaml.load(values_file.read_text())
+        document = yaml_roundtrip.load(values_file.read_text())
     except Exception as exc:  # ruamel raises many parser error types
         raise UserError(f"{paths.shown(values_file)}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(document, dict):
