@@ -60,7 +60,7 @@ def kube_version() -> str:
     return paths.versions()["KUBE_TARGET_VERSION"]
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _RefusesDuplicateKeys:
     """Refuses duplicate keys, which Helm silently resolves to the last one."""
 
     def construct_mapping(self, node, deep=False):
@@ -75,6 +75,16 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _StrictLoader(_RefusesDuplicateKeys, yaml.SafeLoader):
+    """The safe loader without duplicate keys; it words what is wrong with a file."""
+
+
+# The same on libyaml when PyYAML has it, several times faster; a file it refuses is read again by
+# _StrictLoader, so that the message is the one the safe loader gives.
+class _FastStrictLoader(_RefusesDuplicateKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    pass
+
+
 def values_file(env: str, values_dir: Path | None = None) -> Path:
     """values/ENV.yaml; UserError naming the known environments when there is none."""
     path = paths.env_values_file(env, values_dir)
@@ -87,16 +97,25 @@ def values_file(env: str, values_dir: Path | None = None) -> Path:
 def values_of(env: str, values_dir: Path | None = None) -> dict:
     """The parsed values file of an environment (duplicate keys refused)."""
     path = values_file(env, values_dir)
+    text = path.read_text()
     try:
-        data = yaml.load(path.read_text(), Loader=_StrictLoader) or {}
+        data = yaml.load(text, Loader=_FastStrictLoader) or {}
+    except yaml.YAMLError:
+        data = _strictly_loaded(path, text)
+    if not isinstance(data, dict):
+        raise UserError(f"{paths.shown(path)}: expected a mapping at the top")
+    return data
+
+
+def _strictly_loaded(path: Path, text: str):
+    """A values file libyaml refused, read by the safe loader: UserError with its words and place."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UserError(f"{paths.shown(path)}{where}: not valid YAML ({problem})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{paths.shown(path)}: expected a mapping at the top")
-    return data
 
 
 def namespace_of(env: str, values_dir: Path | None = None) -> str:
