@@ -30,6 +30,13 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def all_cpu() -> float:
+    """CPU seconds of this process and its finished children: a clock for cases that run partly
+    in this process (a library call that also starts commands)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime + children_cpu()
+
+
 def time_rounds(cases: dict[Hashable, Callable[[], Any]], rounds: int, warm_up: bool = True,
                 clocks: dict[str, Callable[[], float]] | None = None) -> dict[Hashable, list[float]]:
     """Seconds per run of each case over `rounds` interleaved rounds, after one untimed run of each

@@ -25,11 +25,9 @@ validates twice in one process does; the new process loads and compiles them eve
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
-from collections.abc import Callable
-
+import time
 import benchlib
 from quikapp_charts import paths, render_cache, rendering, validate
 
@@ -54,21 +52,6 @@ def cli_validate_all() -> None:
                    capture_output=True)
 
 
-def cpu_seconds() -> float:
-    """User and system time of this process and of the children it has waited for."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def cpu_timed(case: Callable[[], None], into: list[float]) -> Callable[[], None]:
-    """case, appending the CPU time of each run to into."""
-    def run() -> None:
-        started = cpu_seconds()
-        case()
-        into.append(cpu_seconds() - started)
-    return run
-
-
 def main() -> None:
     args = benchlib.arguments(__doc__, rounds=5).parse_args()
     os.environ.pop(render_cache.VARIABLE, None)  # this process, its validate workers and the new process
@@ -80,17 +63,16 @@ def main() -> None:
         "validate --all --jobs 1": lambda: validate_all(envs, 1),
         "quikapp-charts validate --all (new process)": cli_validate_all,
     }
-    cpu: dict[str, list[float]] = {name: [] for name in cases}
-    times = benchlib.time_rounds({name: cpu_timed(case, cpu[name]) for name, case in cases.items()}, args.rounds)
+    timed = benchlib.time_rounds(cases, args.rounds, clocks={"wall": time.perf_counter, "cpu": benchlib.all_cpu})
 
     baseline_name = next(iter(cases))
-    baseline = benchlib.median(times[baseline_name])
-    cpu_baseline = benchlib.median(cpu[baseline_name][1:])  # the first run is the untimed warm-up
-    rows = [{"case": name, "median_s": round(benchlib.median(t), 3), "min_s": round(min(t), 3),
-             "max_s": round(max(t), 3), "ratio": round(benchlib.median(t) / baseline, 2),
-             "cpu_s": round(benchlib.median(cpu[name][1:]), 3),
-             "cpu_ratio": round(benchlib.median(cpu[name][1:]) / cpu_baseline, 2)}
-            for name, t in times.items()]
+    baseline, cpu_baseline = (benchlib.median(timed[baseline_name, clock]) for clock in ("wall", "cpu"))
+    rows = []
+    for name in cases:
+        t, cpu = timed[name, "wall"], timed[name, "cpu"]
+        rows.append({"case": name, "median_s": round(benchlib.median(t), 3), "min_s": round(min(t), 3),
+                     "max_s": round(max(t), 3), "ratio": round(benchlib.median(t) / baseline, 2),
+                     "cpu_s": round(benchlib.median(cpu), 3), "cpu_ratio": round(benchlib.median(cpu) / cpu_baseline, 2)})
     benchlib.report(f"{len(envs)} environments, {jobs} CPUs, median of {args.rounds} rounds; "
                     f"ratio against {baseline_name}",
                     [("case", "case", "{}"), ("median_s", "median", "{:.2f}s"), ("min_s", "min", "{:.2f}s"),
