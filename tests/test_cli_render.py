@@ -30,7 +30,7 @@ def test_split_writes_one_file_per_object(tmp_path, rendered):
     assert not [f for f in files if f.name.startswith(".")]  # no temporary files left behind
     seen = []
     for path in files:
-        (obj,) = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        (obj,) = [d for d in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if d]
         assert path.name == f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
         assert path.read_text().startswith("# Source: quikapp/")
         seen.append(obj)

@@ -40,7 +40,7 @@ def documents(text: str) -> list[Document]:
     """The objects of a multi-document YAML stream, each with its own text; empty documents dropped."""
     found = []
     for chunk in _SEPARATOR.split(text):
-        for obj in rendering.load_objects(chunk):
+        for obj in rendering.load_objects(chunk, keep=False):
             found.append(Document(chunk.strip("\n") + "\n", obj))
     return found
 

@@ -26,9 +26,12 @@ _PARSED_KEPT = 16
 _PARSED_LOCK = threading.Lock()
 
 
-def load_objects(text: str) -> list[dict]:
+def load_objects(text: str, keep: bool = True) -> list[dict]:
     """The parsed objects of a multi-document YAML stream (a render), empty documents dropped;
-    UserError when a document is not a Kubernetes object (a value that became YAML, say)."""
+    UserError when a document is not a Kubernetes object (a value that became YAML, say). keep:
+    False for a piece of a render, which is parsed once and would only push renders out."""
+    if not keep:
+        return _parse(text)
     with _PARSED_LOCK:
         kept = _PARSED.get(text)
         if kept is not None:
