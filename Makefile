@@ -28,8 +28,8 @@ render: tools ## Render and validate every environment, with a table of what eac
 test: tools cluster-tools ## Run the whole test suite (unit, render, snapshots, schemas, lint, cluster)
 	@python -m pytest
 
-test-fast: tools ## The suite without the cluster tests, on every core (one test file per worker at a time)
-	@python -m pytest -m 'not cluster' -n auto --dist loadfile
+test-fast: tools ## The suite without the cluster tests, on every core (one test file per worker at a time, the longest first)
+	@python -m pytest -m 'not cluster' -n auto --dist loadfile --no-loadscope-reorder
 
 snapshots: tools ## Rewrite the committed render snapshots after an intended change
 	@python -m pytest tests/test_snapshots.py --snapshot-update

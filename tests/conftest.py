@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +37,18 @@ def pytest_sessionstart(session):
     cache = render_cache.folder()
     if cache is not None and not hasattr(session.config, "workerinput"):
         render_cache.prune(cache)
+
+
+# `make test-fast` hands each worker the next test file, in collection order, whenever it is free
+# (--dist loadfile --no-loadscope-reorder). The files that take longest (processes of their own:
+# helm, git, gpg, a registry, a second pytest) go first, so that the workers end on short files at
+# about the same time instead of one of them running a long file alone at the end.
+LONG_FILES = ("test_release_flow.py", "test_bad_input.py", "test_release.py", "test_render_cache.py",
+              "test_netpol.py", "test_reproducible.py", "test_lint.py", "test_generate.py", "test_cli_validate.py",
+              "test_capacity_html.py", "test_chart_docs.py", "test_capacity.py")
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    rank = {name: number for number, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)) if item.path.parent == here else len(LONG_FILES))
