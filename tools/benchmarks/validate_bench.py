@@ -20,7 +20,9 @@ Measurements:
   validate --all --jobs 1          the same one environment after another
   quikapp-charts validate --all    the command end to end in a new interpreter (start-up included)
 The two in-process cases keep the compiled Kubernetes schemas between rounds, as any caller that
-validates twice in one process does; the new process loads and compiles them every time.
+validates twice in one process does, but not the parsed renders (rendering.load_objects keeps the
+last ones it parsed, which the same unchanged renders would hit); the new process loads and
+compiles them every time.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ def helm_template_all(envs: list[str]) -> None:
 
 
 def validate_all(envs: list[str], jobs: int) -> None:
+    rendering.forget_parsed()  # every round parses its renders, as a new process does
     results = validate.run(envs, jobs, quiet=True)
     failed = [r.env for r in results if r.status != "ok"]
     if failed:
