@@ -18,10 +18,10 @@ from .errors import UserError, write_atomically
 from .service_table import Service
 from .templating import render
 from .yaml_roundtrip import roundtrip
+from .render_yaml import SAFE_LOADER
 
 IMAGES = "artifacthub.io/images"
 # libyaml's safe loader when PyYAML has it: the charts' YAML files, several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFINE = re.compile(r'\{\{-? define "(?P<name>[^"]+)" -?\}\}\n(?P<body>.*?)\n\{\{-? end -?\}\}', re.DOTALL)
 
 
@@ -33,7 +33,7 @@ def library_defaults(charts: Path) -> dict[str, dict]:
         if match["name"] in ("quikapp.defaults.service", "quikapp.defaults.global"):
             if "{{" in match["body"]:
                 raise UserError(f"{paths.shown(source)}: {match['name']} must stay plain YAML for the README tables")
-            found[match["name"].rsplit(".", 1)[1]] = yaml.load(match["body"], Loader=_LOADER) or {}
+            found[match["name"].rsplit(".", 1)[1]] = yaml.load(match["body"], Loader=SAFE_LOADER) or {}
     if set(found) != {"service", "global"}:
         raise UserError(f"{paths.shown(source)}: quikapp.defaults.service and quikapp.defaults.global not found")
     return found
@@ -134,8 +134,8 @@ def plan(charts: Path, services: list[Service], stack_texts: dict[str, str]) -> 
     """README.md of every chart and Chart.yaml with its images annotation: (current, generated).
     stack_texts: each stack chart's values.yaml as generate is about to write it."""
     lib = library_defaults(charts)
-    stacks = {stack: yaml.load(text, Loader=_LOADER) or {} for stack, text in stack_texts.items()}
-    metadata = {p.parent.name: yaml.load(p.read_text(), Loader=_LOADER) for p in charts.glob("*/Chart.yaml")}
+    stacks = {stack: yaml.load(text, Loader=SAFE_LOADER) or {} for stack, text in stack_texts.items()}
+    metadata = {p.parent.name: yaml.load(p.read_text(), Loader=SAFE_LOADER) for p in charts.glob("*/Chart.yaml")}
     app_versions = {name: str(meta["appVersion"]) for name, meta in metadata.items() if "appVersion" in meta}
     if len(set(app_versions.values())) > 1:
         listed = ", ".join(f"{name} {version}" for name, version in sorted(app_versions.items()))
@@ -151,7 +151,7 @@ def plan(charts: Path, services: list[Service], stack_texts: dict[str, str]) -> 
         catalogue = (stacks.get(name) or {}).get("catalogue") or {}
         service_defaults = merged(lib["service"], catalogue.get("defaults") or {})
         context["service_rows"] = rows(defs["service"], service_defaults)
-        own_values = stacks.get(name) or yaml.load((charts / name / "values.yaml").read_text(), Loader=_LOADER) or {}
+        own_values = stacks.get(name) or yaml.load((charts / name / "values.yaml").read_text(), Loader=SAFE_LOADER) or {}
         context["top_rows"] = rows({"properties": {k: v for k, v in schemas[name]["properties"].items()
                                                    if k not in ("global", "quikapp-lib")}},
                                    own_values) if name in schemas else []

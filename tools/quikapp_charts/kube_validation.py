@@ -22,10 +22,10 @@ import yaml
 
 from . import paths
 from .errors import UserError
+from .render_yaml import SAFE_LOADER
 
 # API groups of the custom resources the charts render, validated against their CRDs.
 CUSTOM_RESOURCE_GROUPS = ("secrets-store.csi.x-k8s.io/",)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _NoSchema(Exception):
@@ -115,7 +115,7 @@ def _custom_resource_schemas() -> dict[tuple[str, str], dict]:
     """(apiVersion, kind) -> the strict schema of each CRD version."""
     schemas = {}
     for path in paths.module_files(*paths.SECRETS_STORE_FILES):
-        for doc in yaml.load_all(path.read_text(), Loader=_LOADER):
+        for doc in yaml.load_all(path.read_text(), Loader=SAFE_LOADER):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
             spec = doc["spec"]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's safe loader when PyYAML has it (several times faster), else the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -27,7 +28,7 @@ class _NotPlain(Exception):
     """The document needs the safe loader's full construction."""
 
 
-class RenderLoader(_BASE):
+class RenderLoader(SAFE_LOADER):
     """yaml.load_all(text, Loader=RenderLoader) gives what the safe loader gives, faster."""
 
     def construct_document(self, node):

@@ -13,7 +13,7 @@ import yaml
 from . import helm as helm_runner
 from . import paths
 from .errors import UserError
-from .render_yaml import RenderLoader
+from .render_yaml import SAFE_LOADER, RenderLoader
 
 RELEASE = "quikapp"
 
@@ -91,7 +91,7 @@ class _StrictLoader(_RefusesDuplicateKeys, yaml.SafeLoader):
 
 # The same on libyaml when PyYAML has it, several times faster; a file it refuses is read again by
 # _StrictLoader, so that the message is the one the safe loader gives.
-class _FastStrictLoader(_RefusesDuplicateKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+class _FastStrictLoader(_RefusesDuplicateKeys, SAFE_LOADER):
     pass
 
 
