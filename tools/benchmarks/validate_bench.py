@@ -30,6 +30,7 @@ import os
 import subprocess
 import sys
 import time
+
 import benchlib
 from quikapp_charts import paths, render_cache, rendering, validate
 
