@@ -32,7 +32,7 @@ test-fast: tools ## The suite without the cluster tests, on every core (one test
 	@python -m pytest -m 'not cluster' -n auto --dist loadfile --no-loadscope-reorder
 
 snapshots: tools ## Rewrite the committed render snapshots after an intended change
-	@python -m pytest tests/test_snapshots.py --snapshot-update
+	@python -m pytest tests/charts/test_snapshots.py --snapshot-update
 
 up: tools cluster-tools ## Start the local cluster and install QuikApp (values/local.yaml) into it
 	@quikapp-charts cluster up && quikapp-charts cluster install local

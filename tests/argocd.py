@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from quikapp_charts import paths, rendering
+from quikapp_charts.core import paths, rendering
 from support import run_helm, strings_in
 
 DEPLOY = paths.ROOT / "deploy" / "argocd"

@@ -1,22 +1,22 @@
 """Shared fixtures: every environment rendered once per session, as Argo CD renders it. Every
 `helm template` of the tool, in this process or in the ones it starts, is answered from the render
-cache (.cache/renders, keyed by every byte it reads: quikapp_charts.render_cache) when nothing it
+cache (.cache/renders, keyed by every byte it reads: quikapp_charts.core.result_cache) when nothing it
 is made of has changed; QUIKAPP_CHARTS_RENDER_CACHE= (empty) turns that off."""
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from quikapp_charts import paths, render_cache, rendering, service_table
+from quikapp_charts.catalogue import service_table
+from quikapp_charts.core import paths, rendering, result_cache
 from support import ENVIRONMENTS, Objects
 
 # The release fixtures (a signing key, an HTTP chart repository, an OCI registry on 127.0.0.1).
 pytest_plugins = ["release_support"]
 
-os.environ.setdefault(render_cache.VARIABLE, str(paths.CACHE / "renders"))
+os.environ.setdefault(result_cache.VARIABLE, str(paths.CACHE / "renders"))
 
 
 @pytest.fixture(scope="session")
@@ -34,21 +34,29 @@ def services() -> list[service_table.Service]:
 def pytest_sessionstart(session):
     """Renders of charts that have since changed leave the cache after a week unused (once per run,
     in the process that starts the workers)."""
-    cache = render_cache.folder()
+    cache = result_cache.folder()
     if cache is not None and not hasattr(session.config, "workerinput"):
-        render_cache.prune(cache)
+        result_cache.prune(cache)
 
 
-# `make test-fast` hands each worker the next test file, in collection order, whenever it is free
-# (--dist loadfile --no-loadscope-reorder). The files that take longest (processes of their own:
+# One order for every run. The cluster tests run in ORDER on one worker, as one xdist group (`make
+# test` runs them beside the rest); the lifecycle checks stop and restart the cluster, so they go first;
+# `ct install` wants the GPU nodes free of the environments; the drain and the upgrade change what is
+# installed, so they go last. Of the other tests, the files marked `slow` (processes of their own:
 # helm, git, gpg, a registry, a second pytest) go first, so that the workers end on short files at
 # about the same time instead of one of them running a long file alone at the end.
-LONG_FILES = ("test_release_flow.py", "test_bad_input.py", "test_release.py", "test_render_cache.py",
-              "test_netpol.py", "test_reproducible.py", "test_lint.py", "test_generate.py", "test_cli_validate.py",
-              "test_capacity_html.py", "test_chart_docs.py", "test_capacity.py")
+CLUSTER_ORDER = {"test_lifecycle.py": 0, "test_ct_install.py": 1, "test_plain_install.py": 1, "test_drain.py": 3,
+                 "test_upgrade.py": 4}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    here = Path(__file__).parent
-    rank = {name: number for number, name in enumerate(LONG_FILES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)) if item.path.parent == here else len(LONG_FILES))
+    def rank(item) -> tuple[int, int]:
+        if item.get_closest_marker("cluster"):
+            return (0, CLUSTER_ORDER.get(item.path.name, 2))
+        return (1, 0 if item.get_closest_marker("slow") else 1)
+
+    for item in items:
+        if item.get_closest_marker("cluster"):
+            item.add_marker(pytest.mark.xdist_group("cluster"))
+    items.sort(key=rank)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import support
-from quikapp_charts import paths
+from quikapp_charts.core import paths
 
 SIGNER = "QuikApp Release <release@quikapp.dev>"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from quikapp_charts import paths, render_cache, rendering
 from quikapp_charts.cli import main
+from quikapp_charts.core import paths, rendering, result_cache
 
 ENVIRONMENTS = list(paths.ENVIRONMENTS)
 REPOSITORY = paths.ROOT
@@ -162,10 +162,10 @@ def cli(*args: str, root: Path | None = None, tmpdir: Path | None = None, env: d
 
 def run_helm(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     """A helm command (its path first) in a process of its own; a `helm template` is answered from
-    the render cache as the tool's own renders are (quikapp_charts.render_cache)."""
-    cache = render_cache.folder()
-    if cache is not None and render_cache.cacheable(cmd):
-        return render_cache.run(cmd, cache, cwd=str(cwd) if cwd else None)
+    the render cache as the tool's own renders are (quikapp_charts.core.result_cache)."""
+    cache = result_cache.folder()
+    if cache is not None and result_cache.cacheable(cmd):
+        return result_cache.run(cmd, cache, cwd=str(cwd) if cwd else None)
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
 
 

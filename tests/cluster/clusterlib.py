@@ -12,12 +12,19 @@ import pykube
 import yaml
 from pytest_helm_charts.utils import wait_for_objects_condition
 
-from quikapp_charts import paths, rendering
-from quikapp_charts.cluster.config import (CPU_NODE_CAPACITY, DEFAULT_CPU_NODES, DEFAULT_GPU_NODES, GPU_RESOURCE,
-                                           GPUS_PER_NODE, KUBECONFIG, RELEASE)
 from quikapp_charts.cluster import install
+from quikapp_charts.cluster.config import (
+    CPU_NODE_CAPACITY,
+    DEFAULT_CPU_NODES,
+    DEFAULT_GPU_NODES,
+    GPU,
+    GPUS_PER_NODE,
+    KUBECONFIG,
+    RELEASE,
+)
 from quikapp_charts.cluster.kube import apply, tool_env
 from quikapp_charts.cluster.storage import volumes_for_claims
+from quikapp_charts.core import paths, rendering
 from support import floors
 
 # Bounds on a hang, not expectations: a loaded 2-core CI machine can take minutes for what a quiet
@@ -111,7 +118,7 @@ def cluster_shape(renders: dict[str, list[dict]]) -> Shape:
             pod_gpus = 0
             for container in dep["spec"]["template"]["spec"].get("containers", []):
                 res = container.get("resources") or {}
-                pod_gpus += int((res.get("limits") or {}).get(GPU_RESOURCE, 0))
+                pod_gpus += int((res.get("limits") or {}).get(GPU, 0))
                 cores += count * cpu_cores((res.get("requests") or {}).get("cpu", "0"))
             gpus += count * pod_gpus
             env_surge += pod_gpus

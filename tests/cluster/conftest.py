@@ -13,21 +13,11 @@ from collections.abc import Iterator
 import pytest
 from pytest_helm_charts.clusters import Cluster, ExistingCluster
 
-from quikapp_charts import paths
+from clusterlib import Installer, Shape, cluster_shape, render
 from quikapp_charts.cluster.config import KUBECONFIG
 from quikapp_charts.cluster.kube import api_ready
 from quikapp_charts.cluster.lifecycle import down, up
-
-from clusterlib import Installer, Shape, cluster_shape, render
-
-
-# The lifecycle checks stop and restart the cluster, so they go first; `ct install` wants the GPU
-# nodes free of the environments; the drain and the upgrade change what is installed, so they go last.
-ORDER = {"test_lifecycle.py": 0, "test_ct_install.py": 1, "test_plain_install.py": 1, "test_drain.py": 3, "test_upgrade.py": 4}
-
-
-def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: ORDER.get(item.path.name, 2) if "cluster" in item.path.parts else 2)
+from quikapp_charts.core import paths
 
 
 @pytest.fixture(scope="session")

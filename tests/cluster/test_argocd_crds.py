@@ -11,8 +11,8 @@ import yaml
 
 from argocd import DEPLOY, expand
 from clusterlib import WAIT_SECONDS, kubectl, kubectl_json
-from quikapp_charts import paths
 from quikapp_charts.cluster.kube import wait_for
+from quikapp_charts.core import paths
 
 pytestmark = pytest.mark.cluster
 

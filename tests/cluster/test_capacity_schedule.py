@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from quikapp_charts import capacity_report, paths
-
 from clusterlib import kubectl_json, render
+from quikapp_charts.capacity import report as capacity_report
+from quikapp_charts.core import paths
 
 pytestmark = pytest.mark.cluster
 

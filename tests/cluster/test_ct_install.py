@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from quikapp_charts import paths
+from clusterlib import helm, load_yaml_docs, run
 from quikapp_charts.cluster.config import RELEASE
 from quikapp_charts.cluster.storage import spare_volumes
-
-from clusterlib import helm, load_yaml_docs, run
+from quikapp_charts.core import paths
 
 pytestmark = pytest.mark.cluster
 

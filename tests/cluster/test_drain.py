@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from quikapp_charts import paths
-from quikapp_charts.cluster.config import CLUSTER_NAME
-
 from clusterlib import kubectl, kubectl_json, wait_at_floor
+from quikapp_charts.cluster.config import CLUSTER_NAME
+from quikapp_charts.core import paths
 from support import floors
 
 pytestmark = pytest.mark.cluster

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from quikapp_charts import paths
-from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_RESOURCE, RELEASE
-
 from clusterlib import helm, is_hook, kubectl, kubectl_json, load_yaml_docs, wait_at_floor
+from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, RELEASE
+from quikapp_charts.core import paths
+from quikapp_charts.core.resources import GPU
 from support import floors
 
 pytestmark = pytest.mark.cluster
@@ -31,8 +31,8 @@ def gpu_request(pod: dict) -> int:
     total = 0
     for container in pod["spec"].get("containers", []) + pod["spec"].get("initContainers", []):
         res = container.get("resources", {})
-        total += int((res.get("limits") or {}).get(GPU_RESOURCE, 0) or
-                     (res.get("requests") or {}).get(GPU_RESOURCE, 0))
+        total += int((res.get("limits") or {}).get(GPU, 0) or
+                     (res.get("requests") or {}).get(GPU, 0))
     return total
 
 
@@ -75,7 +75,7 @@ def test_gpu_pods_run_on_gpu_nodes_only(env, installed):
     gpu = gpu_nodes()
     running = pods(inst.namespace)
     on_gpu = [p for p in running if gpu_request(p)]
-    assert on_gpu, f"{env}: no pod asks for {GPU_RESOURCE}"
+    assert on_gpu, f"{env}: no pod asks for {GPU}"
     misplaced = sorted(p["metadata"]["name"] for p in on_gpu if p["spec"].get("nodeName") not in gpu)
     intruders = sorted(p["metadata"]["name"] for p in running
                        if not gpu_request(p) and p["spec"].get("nodeName") in gpu)
@@ -83,7 +83,7 @@ def test_gpu_pods_run_on_gpu_nodes_only(env, installed):
     assert intruders == [], f"pods without a GPU on GPU nodes: {intruders}"
     for pod in on_gpu:
         assert pod["spec"]["nodeSelector"].get(GPU_LABEL_KEY) == GPU_LABEL_VALUE
-        assert any(t.get("key") == GPU_RESOURCE for t in pod["spec"].get("tolerations", []))
+        assert any(t.get("key") == GPU for t in pod["spec"].get("tolerations", []))
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

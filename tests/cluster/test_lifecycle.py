@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from quikapp_charts import paths
-from quikapp_charts.cluster.config import GPUS_PER_NODE, GPU_LABEL_KEY, GPU_LABEL_VALUE, KUBECONFIG
+from clusterlib import kubectl, kubectl_json
+from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPUS_PER_NODE, KUBECONFIG
 from quikapp_charts.cluster.kube import api_ready, tool_env
 from quikapp_charts.cluster.lifecycle import up
 from quikapp_charts.cluster.processes import alive, cluster_pids, cluster_ports, listening
-
-from clusterlib import kubectl, kubectl_json
+from quikapp_charts.core import paths
 
 pytestmark = pytest.mark.cluster
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json
-from quikapp_charts import rendering
+from quikapp_charts.core import rendering
 
 pytestmark = pytest.mark.cluster
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from clusterlib import kubectl, kubectl_json
-from quikapp_charts import paths
 from quikapp_charts.cluster.config import KUBECONFIG
+from quikapp_charts.core import paths
 
 pytestmark = pytest.mark.cluster
 

@@ -13,12 +13,11 @@ import subprocess
 import pytest
 import yaml
 
-from quikapp_charts import paths
+from clusterlib import HELM_TIMEOUT, kubectl, kubectl_json, wait_at_floor
 from quikapp_charts.cluster.config import KUBECONFIG
 from quikapp_charts.cluster.install import namespace_object
 from quikapp_charts.cluster.kube import apply, tool_env
-
-from clusterlib import HELM_TIMEOUT, kubectl, kubectl_json, wait_at_floor
+from quikapp_charts.core import paths
 from release_support import cli, fresh_clone, git, helm_env
 
 pytestmark = pytest.mark.cluster
@@ -59,13 +58,10 @@ def history(tmp_path) -> list[dict]:
     return json.loads(ok(helm(tmp_path, "history", RELEASE, "-n", NAMESPACE, "-o", "json")).stdout)
 
 
-def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, signing_key, served, registry):
-    secring, pubring = signing_key
-    folder, url = served
-    oci = f"oci://{registry}/charts"
-    clone = fresh_clone(paths.ROOT, tmp_path / "clone")
-
-    # Version N: the clone's commit, tagged as released, packaged, signed and published to both targets.
+def publish_n_and_n_plus_1(clone, tmp_path, secring, folder, url, oci) -> tuple[str, dict[str, str]]:
+    """Version N (the clone's commit, tagged as released) and N+1 (a change to the go stack, then
+    `release`), each packaged, signed and published to both targets; N's umbrella version and the
+    new versions by chart."""
     for chart in CHARTS:
         version = yaml.safe_load((clone / "charts" / chart / "Chart.yaml").read_text())["version"]
         git(clone, "tag", f"{chart}-{version}")
@@ -74,7 +70,6 @@ def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, s
     ok(cli(clone, "publish", str(tmp_path / "dist-n"), "--repo-dir", str(folder), "--url", url))
     ok(cli(clone, "publish", str(tmp_path / "dist-n"), "--oci", oci))
 
-    # A change to the go stack, then `release`: N+1 of go and the umbrella, notes, tags, signed archives.
     values = clone / "charts/go/values.yaml"
     document = yaml.safe_load(values.read_text())
     assert FLAG not in document["catalogue"]["defaults"]["env"]
@@ -89,6 +84,15 @@ def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, s
     assert set(new) == {"go", "quikapp"}
     ok(cli(clone, "publish", str(tmp_path / "dist-n1"), "--repo-dir", str(folder), "--url", url))
     ok(cli(clone, "publish", str(tmp_path / "dist-n1"), "--oci", oci))
+    return previous, new
+
+
+def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, signing_key, served, registry):
+    secring, pubring = signing_key
+    folder, url = served
+    oci = f"oci://{registry}/charts"
+    clone = fresh_clone(paths.ROOT, tmp_path / "clone")
+    previous, new = publish_n_and_n_plus_1(clone, tmp_path, secring, folder, url, oci)
 
     # Install N from the HTTP repository, its provenance verified against the public key.
     apply([namespace_object(NAMESPACE)])

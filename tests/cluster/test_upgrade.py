@@ -10,10 +10,9 @@ import json
 
 import pytest
 
-from quikapp_charts import paths
-from quikapp_charts.cluster.config import RELEASE
-
 from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, wait_at_floor
+from quikapp_charts.cluster.config import RELEASE
+from quikapp_charts.core import paths
 from support import floors
 
 pytestmark = pytest.mark.cluster

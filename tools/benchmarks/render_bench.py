@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 import benchlib
-from quikapp_charts import paths, rendering
+
+from quikapp_charts.core import paths, rendering
 
 
 def flat_chart(text: str, target: Path) -> Path:

@@ -31,8 +31,11 @@ import tempfile
 from pathlib import Path
 
 import benchlib
-from quikapp_charts import dependencies, generate, paths, rendering
-from quikapp_charts.errors import write_atomically
+
+from quikapp_charts.catalogue import dependencies
+from quikapp_charts.commands import generate
+from quikapp_charts.core import paths, rendering
+from quikapp_charts.core.files import write_atomically
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
 ROW = re.compile(r"^\|\s*([a-z][-a-z0-9]*)\s*\|")

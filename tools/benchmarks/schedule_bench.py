@@ -29,8 +29,9 @@ import time
 from pathlib import Path
 
 import benchlib
-from quikapp_charts import paths
+
 from quikapp_charts.cluster import kube
+from quikapp_charts.core import paths
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
 SMALL = ("floor", "cpu=14x16c64g,gpu=3x4gpu")

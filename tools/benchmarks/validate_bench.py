@@ -32,7 +32,9 @@ import sys
 import time
 
 import benchlib
-from quikapp_charts import paths, render_cache, rendering, validate
+
+from quikapp_charts.commands import validate
+from quikapp_charts.core import paths, rendering, result_cache
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
 
@@ -58,7 +60,7 @@ def cli_validate_all() -> None:
 
 def main() -> None:
     args = benchlib.arguments(__doc__, rounds=5).parse_args()
-    os.environ.pop(render_cache.VARIABLE, None)  # this process, its validate workers and the new process
+    os.environ.pop(result_cache.VARIABLE, None)  # this process, its validate workers and the new process
     envs = paths.environments()
     jobs = os.cpu_count() or 1
     cases = {

@@ -1,3 +1,3 @@
-from .cli import main
+from quikapp_charts.cli import main
 
 main()

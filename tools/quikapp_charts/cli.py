@@ -8,13 +8,13 @@ from collections.abc import Sequence
 
 import click
 
-from .console import EXIT_CODES
-from .errors import CheckFailed, UserError
+from quikapp_charts.core.console import EXIT_CODES
+from quikapp_charts.core.errors import CheckFailed, UserError
 
-# Subcommand -> the module whose `command` it is.
+# Subcommand -> the module of quikapp_charts.commands whose `command` it is.
 COMMANDS = {
     "generate": "generate", "render": "render", "validate": "validate", "list": "list_services",
-    "netpol": "netpol", "diff": "diff", "new-env": "new_env", "cluster": "cluster.command",
+    "netpol": "netpol", "diff": "diff", "new-env": "new_env", "cluster": "cluster",
     "capacity": "capacity", "preflight": "preflight", "bump": "bump", "package": "package",
     "publish": "publish", "versions": "versions", "release": "release",
 }
@@ -27,7 +27,7 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        command = importlib.import_module(f"{__package__}.{COMMANDS[name]}").command
+        command = importlib.import_module(f"{__package__}.commands.{COMMANDS[name]}").command
         if command.name != name:
             raise RuntimeError(f"{COMMANDS[name]}.command is `{command.name}`, listed as `{name}`")
         return command

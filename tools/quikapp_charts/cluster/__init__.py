@@ -16,6 +16,8 @@ Secrets: the Secrets Store CSI driver's SecretProviderClass CRD and CSIDriver ob
 driver's Go module. Containers never run, so pods mounting its volumes start regardless.
 
 Modules, bottom up: config (names, files, node shapes, saved state), kube (running kubectl and
-helm against the cluster), processes (the control plane's pids and ports), nodes, storage, kwok,
-kind, lifecycle (up and down), install, status; command holds the click commands.
+helm against the cluster), api (one kept-alive API client, for many requests), processes (the
+control plane's pids and ports), nodes, storage, kwok, kind, status, install, platform (what an
+environment needs installed beside it), lifecycle (up and down). The click commands are
+quikapp_charts.commands.cluster. Imports core only.
 """

@@ -11,8 +11,8 @@ from typing import Any
 import pykube
 import requests
 
-from ..errors import UserError
-from .config import KUBECONFIG
+from quikapp_charts.cluster.config import KUBECONFIG
+from quikapp_charts.core.errors import UserError
 
 TIMEOUT_S = 60  # one request; the waits around them have their own bounds
 

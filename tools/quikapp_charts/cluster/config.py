@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import paths
-from ..errors import write_atomically
+from quikapp_charts.core import paths
+from quikapp_charts.core.files import write_atomically
+from quikapp_charts.core.resources import GPU
 
 CLUSTER_NAME = "quikapp"
 RELEASE = "quikapp"
@@ -14,15 +15,14 @@ KUBECONFIG = paths.CACHE / "kubeconfig"
 STATE_FILE = paths.CACHE / "cluster.json"
 
 STORAGE_CLASS = "quikapp-models"
-GPU_RESOURCE = "nvidia.com/gpu"
 GPU_LABEL_KEY = "kubernetes.io/accelerator"
 GPU_LABEL_VALUE = "nvidia-tesla-v100"
-GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
+GPU_TAINT = {"key": GPU, "value": "present", "effect": "NoSchedule"}
 GPUS_PER_NODE = 4
 CPU_NODE_CAPACITY = {"cpu": "32", "memory": "128Gi", "pods": "110", "ephemeral-storage": "500Gi"}
 GPU_NODE_CAPACITY = {
     "cpu": "32", "memory": "256Gi", "pods": "110", "ephemeral-storage": "1Ti",
-    GPU_RESOURCE: str(GPUS_PER_NODE),
+    GPU: str(GPUS_PER_NODE),
 }
 # live: elixir services use required pod anti-affinity on kubernetes.io/hostname and
 # elixir-realtime runs 10 replicas; the GPU services need about 7 GPUs.

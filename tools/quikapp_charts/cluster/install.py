@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 import click
 
-from .. import paths, rendering
-from ..errors import UserError
-from ..helm import error as helm_error
-from ..inventory import pod_gpus, replica_floors
-from .config import GPU_RESOURCE, GPUS_PER_NODE, POD_SECURITY_LEVEL, RELEASE
-from .kube import api_ready, apply, helm, kubectl_json, say
-from .status import pods_table
-from .storage import volumes_for_claims
+from quikapp_charts.cluster.config import GPUS_PER_NODE, POD_SECURITY_LEVEL, RELEASE
+from quikapp_charts.cluster.kube import api_ready, apply, helm, kubectl_json, say
+from quikapp_charts.cluster.status import pods_table
+from quikapp_charts.cluster.storage import volumes_for_claims
+from quikapp_charts.core import paths, rendering
+from quikapp_charts.core.errors import UserError
+from quikapp_charts.core.helm import error as helm_error
+from quikapp_charts.core.inventory import pod_gpus, replica_floors
+from quikapp_charts.core.resources import GPU
 
 
 def namespace_object(name: str) -> dict:
@@ -72,12 +73,12 @@ def check_capacity(env: str, rendered: list[dict], namespace: str) -> None:
     need_gpus = sum(replicas[d["metadata"]["name"]] * pod_gpus(d["spec"]["template"]["spec"])
                     for d in deployments)
     nodes = [n for n in kubectl_json("get", "nodes")["items"] if not n["spec"].get("unschedulable")]
-    total = sum(int(n.get("status", {}).get("allocatable", {}).get(GPU_RESOURCE, 0)) for n in nodes)
+    total = sum(int(n.get("status", {}).get("allocatable", {}).get(GPU, 0)) for n in nodes)
     used = sum(pod_gpus(p["spec"]) for p in kubectl_json("get", "pods", "-A")["items"]
                if p["metadata"]["namespace"] != namespace
                and p.get("status", {}).get("phase") not in ("Succeeded", "Failed"))
     if need_gpus > total - used:
-        raise UserError(f"{env} needs {need_gpus} {GPU_RESOURCE} at its replica floor and the cluster has "
+        raise UserError(f"{env} needs {need_gpus} {GPU} at its replica floor and the cluster has "
                         f"{total - used} free; add GPU nodes: quikapp-charts cluster up --gpu-nodes "
                         f"{-(-(need_gpus + used) // GPUS_PER_NODE)}")
     plain = [n for n in nodes if not n["spec"].get("taints")]

@@ -6,11 +6,12 @@ import shutil
 
 import yaml
 
-from .. import paths
-from ..errors import UserError, write_atomically
-from .config import CLUSTER_NAME, KUBECONFIG, NODE_ROLE_LABEL
-from .kube import kubectl, kubectl_json, require_binaries, run, say
-from .nodes import mock_gpu
+from quikapp_charts.cluster.config import CLUSTER_NAME, KUBECONFIG, NODE_ROLE_LABEL
+from quikapp_charts.cluster.kube import kubectl, kubectl_json, require_binaries, run, say
+from quikapp_charts.cluster.nodes import mock_gpu
+from quikapp_charts.core import paths
+from quikapp_charts.core.errors import UserError
+from quikapp_charts.core.files import write_atomically
 
 
 def kind_up(nodes: int, gpu_nodes: int) -> None:

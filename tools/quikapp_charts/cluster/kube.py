@@ -5,18 +5,17 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Iterable, Sequence
 
 import click
 import yaml
 
-from .. import external
-from .. import helm as helm_runner
-from .. import paths
-from ..errors import UserError
-from .config import CLUSTER_NAME, KUBECONFIG, KWOK_WORKDIR
+from quikapp_charts.cluster.config import CLUSTER_NAME, KUBECONFIG, KWOK_WORKDIR
+from quikapp_charts.core import external_tools, paths
+from quikapp_charts.core import helm as helm_runner
+from quikapp_charts.core.errors import UserError
 
 
 def say(message: str) -> None:
@@ -41,7 +40,7 @@ def run(cmd: Sequence[str], *, input: str | None = None, check: bool = True,
         stream: bool = False, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run a tool; on failure raise UserError with one line naming the tool and its last error."""
     name = f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}"
-    return external.run(cmd, name=name, missing="run `make cluster-tools` (tools/bootstrap.sh cluster-tools)",
+    return external_tools.run(cmd, name=name, missing="run `make cluster-tools` (tools/bootstrap.sh cluster-tools)",
                         failed=lambda proc: f"{name} failed: {last_line(proc.stderr or proc.stdout)}",
                         check=check, input=input, env=tool_env(), timeout=timeout, stream=stream)
 

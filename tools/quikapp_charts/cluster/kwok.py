@@ -6,11 +6,12 @@ import shutil
 
 import yaml
 
-from .. import paths
-from ..errors import UserError, write_atomically
-from .config import CLUSTER_NAME, KUBECONFIG, KWOK_WORKDIR
-from .kube import api_ready, require_binaries, run, say, wait_for
-from .processes import CLUSTER_DIR, cluster_pids, cluster_ports, stop
+from quikapp_charts.cluster.config import CLUSTER_NAME, KUBECONFIG, KWOK_WORKDIR
+from quikapp_charts.cluster.kube import api_ready, require_binaries, run, say, wait_for
+from quikapp_charts.cluster.processes import CLUSTER_DIR, cluster_pids, cluster_ports, stop
+from quikapp_charts.core import paths
+from quikapp_charts.core.errors import UserError
+from quikapp_charts.core.files import write_atomically
 
 KWOK_CONFIG = KWOK_WORKDIR / "quikapp-kwok.yaml"
 SERVICE_CIDR = "10.96.0.0/16"

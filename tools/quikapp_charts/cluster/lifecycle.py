@@ -3,16 +3,25 @@ from __future__ import annotations
 
 import time
 
-from .. import paths
-from ..errors import UserError
-from .config import (CLUSTER_NAME, DEFAULT_CPU_NODES, DEFAULT_GPU_NODES, GPU_RESOURCE, GPUS_PER_NODE,
-                     KUBECONFIG, KWOK_WORKDIR, STATE_FILE, State)
-from .kind import kind_down, kind_shape_nodes, kind_up
-from .kube import api_ready, say
-from .kwok import local_cluster_exists, local_down, local_up
-from .nodes import local_nodes, wait_for_nodes
-from .platform import prepare_environments
-from .storage import ensure_secrets_store, ensure_storage_class
+from quikapp_charts.cluster.config import (
+    CLUSTER_NAME,
+    DEFAULT_CPU_NODES,
+    DEFAULT_GPU_NODES,
+    GPU,
+    GPUS_PER_NODE,
+    KUBECONFIG,
+    KWOK_WORKDIR,
+    STATE_FILE,
+    State,
+)
+from quikapp_charts.cluster.kind import kind_down, kind_shape_nodes, kind_up
+from quikapp_charts.cluster.kube import api_ready, say
+from quikapp_charts.cluster.kwok import local_cluster_exists, local_down, local_up
+from quikapp_charts.cluster.nodes import local_nodes, wait_for_nodes
+from quikapp_charts.cluster.platform import prepare_environments
+from quikapp_charts.cluster.storage import ensure_secrets_store, ensure_storage_class
+from quikapp_charts.core import paths
+from quikapp_charts.core.errors import UserError
 
 
 def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int = DEFAULT_GPU_NODES) -> None:
@@ -25,7 +34,7 @@ def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int =
     if provider == "local":
         local_up()
         State(provider, nodes, gpu_nodes).save()
-        say(f"creating {nodes} CPU nodes and {gpu_nodes} GPU nodes ({GPUS_PER_NODE} x {GPU_RESOURCE} each)")
+        say(f"creating {nodes} CPU nodes and {gpu_nodes} GPU nodes ({GPUS_PER_NODE} x {GPU} each)")
         local_nodes(nodes, gpu_nodes)
     else:
         kind_up(nodes, gpu_nodes)

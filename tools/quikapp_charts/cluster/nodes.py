@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 import time
 
-from .config import (CPU_NODE_CAPACITY, GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_NODE_CAPACITY, GPU_RESOURCE,
-                     GPU_TAINT, GPUS_PER_NODE, NODE_ROLE_LABEL, cpu_node_names, gpu_node_names)
-from ..errors import UserError
-from .kube import apply, kubectl, kubectl_json
+from quikapp_charts.cluster.config import (
+    CPU_NODE_CAPACITY,
+    GPU,
+    GPU_LABEL_KEY,
+    GPU_LABEL_VALUE,
+    GPU_NODE_CAPACITY,
+    GPU_TAINT,
+    GPUS_PER_NODE,
+    NODE_ROLE_LABEL,
+    cpu_node_names,
+    gpu_node_names,
+)
+from quikapp_charts.cluster.kube import apply, kubectl, kubectl_json
+from quikapp_charts.core.errors import UserError
 
 # The node lifecycle controller keeps these on a node until it has seen the node Ready (and puts
 # them back when it stops hearing from it); the scheduler places nothing on a node that has them.
@@ -48,7 +58,7 @@ def mock_gpu(name: str) -> None:
     kubectl("taint", "node", name, "--overwrite",
             f"{GPU_TAINT['key']}={GPU_TAINT['value']}:{GPU_TAINT['effect']}")
     count = str(GPUS_PER_NODE)
-    patch = {"status": {"capacity": {GPU_RESOURCE: count}, "allocatable": {GPU_RESOURCE: count}}}
+    patch = {"status": {"capacity": {GPU: count}, "allocatable": {GPU: count}}}
     kubectl("patch", "node", name, "--subresource=status", "--type=merge", "-p", json.dumps(patch))
 
 
@@ -81,14 +91,14 @@ def why_not_ready(node: dict) -> str | None:
         return f"still tainted {held[0]}"
     if spec.get("unschedulable"):
         return "cordoned"
-    gpus = (status.get("allocatable") or {}).get(GPU_RESOURCE)
+    gpus = (status.get("allocatable") or {}).get(GPU)
     if (node["metadata"].get("labels") or {}).get(NODE_ROLE_LABEL) == "gpu":
         if GPU_TAINT not in [{k: t.get(k) for k in GPU_TAINT} for t in taints]:
             return f"no {GPU_TAINT['key']} taint"
         if gpus != str(GPUS_PER_NODE):
-            return f"{GPU_RESOURCE} allocatable is {gpus or 'missing'}"
+            return f"{GPU} allocatable is {gpus or 'missing'}"
     elif gpus is not None:
-        return f"a CPU node with {GPU_RESOURCE} {gpus}"
+        return f"a CPU node with {GPU} {gpus}"
     return None
 
 

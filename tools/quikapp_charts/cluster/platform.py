@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from .. import paths, rendering
-from .install import namespace_object
-from .kube import apply, kubectl_json, say, wait_for
-from .storage import spare_volumes
+from quikapp_charts.cluster.install import namespace_object
+from quikapp_charts.cluster.kube import apply, kubectl_json, say, wait_for
+from quikapp_charts.cluster.storage import spare_volumes
+from quikapp_charts.core import paths, rendering
 
 ISSUER_CRD = "clusterissuers.cert-manager.io"
 ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import UserError
-from .config import CLUSTER_NAME, KWOK_WORKDIR
+from quikapp_charts.cluster.config import CLUSTER_NAME, KWOK_WORKDIR
+from quikapp_charts.core.errors import UserError
 
 CLUSTER_DIR = KWOK_WORKDIR / "clusters" / CLUSTER_NAME
 

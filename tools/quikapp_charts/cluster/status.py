@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .config import GPU_RESOURCE, NODE_ROLE_LABEL
-from .kube import kubectl_json
+from quikapp_charts.cluster.config import NODE_ROLE_LABEL
+from quikapp_charts.cluster.kube import kubectl_json
+from quikapp_charts.core.resources import GPU
 
 
 def pods_table(namespaces: Sequence[str] | None = None) -> str:
@@ -37,7 +38,7 @@ def nodes_table() -> str:
         ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
         alloc = status.get("allocatable", {})
         rows.append((meta["name"], meta.get("labels", {}).get(NODE_ROLE_LABEL, "-"), "yes" if ready else "no",
-                     alloc.get("cpu", "-"), alloc.get("memory", "-"), alloc.get(GPU_RESOURCE, "-"),
+                     alloc.get("cpu", "-"), alloc.get("memory", "-"), alloc.get(GPU, "-"),
                      f"{per_node.get(meta['name'], 0)}/{alloc.get('pods', '-')}"))
     return format_table(rows)
 

@@ -6,10 +6,9 @@ import os
 
 import yaml
 
-from .. import paths
-from .config import STORAGE_CLASS
-from .kube import apply, kubectl, kubectl_json
-
+from quikapp_charts.cluster.config import STORAGE_CLASS
+from quikapp_charts.cluster.kube import apply, kubectl, kubectl_json
+from quikapp_charts.core import paths
 
 
 def storage_class(name: str, default: bool) -> dict:

@@ -1,0 +1,142 @@
+"""The charts describe themselves: README.md from the values schema's descriptions (`helm show
+readme`), Artifact Hub's images annotation matching what renders, the Kubernetes range proven by
+rendering and validating at its ends, and the appVersion policy."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+
+from quikapp_charts.catalogue import values_docs, values_schema
+from quikapp_charts.checks import kube_schemas
+from quikapp_charts.core import paths, rendering
+from quikapp_charts.release import chart_versions
+from release_support import cli
+from support import make_workspace, run_helm
+
+pytestmark = pytest.mark.slow
+
+APPLICATION_CHARTS = [*paths.STACKS, "quikapp"]
+
+
+def helm(*args: str) -> subprocess.CompletedProcess:
+    return run_helm([paths.tool("helm"), *args])
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    return make_workspace(root)
+
+
+def test_every_key_of_the_values_schema_has_a_description():
+    assert values_docs.undescribed(values_schema.SERVICE, values_docs.SERVICE) == []
+    assert values_docs.undescribed(values_schema.GLOBAL, values_docs.GLOBAL) == []
+    described = values_schema.DEFS["service"]["properties"]
+    assert described["replicas"]["description"].startswith("The replica floor")
+    assert described["probes"]["properties"]["liveness"]["properties"]["path"]["description"] == "HTTP path of the probe."
+
+
+def test_helm_show_readme_has_the_values_tables():
+    shown = helm("show", "readme", str(paths.UMBRELLA))
+    assert shown.returncode == 0, shown.stderr
+    readme = shown.stdout
+    assert readme.startswith("# quikapp\n")
+    assert "| `global.config.LOG_LEVEL`" not in readme  # global keys are relative to their own table
+    assert "| `config.LOG_LEVEL` | one of debug, info, warn, error | `\"info\"` | Log level of every service. |" in readme
+    assert "| `replicas` | integer | `1` | The replica floor" in readme
+    assert "| ml-service | python | ml |" in readme
+    go = helm("show", "readme", str(paths.CHARTS / "go")).stdout
+    # A stack's README shows its own defaults over the library's.
+    assert "| `probes.liveness.path` | string | `\"/health\"` | HTTP path of the probe. |" in go
+
+
+def test_generate_check_names_a_readme_or_images_annotation_that_drifted(workspace):
+    readme = workspace / "charts/go/README.md"
+    readme.write_text(readme.read_text().replace("HTTP path of the probe.", "Path.", 1))
+    chart = workspace / "charts/python/Chart.yaml"
+    chart.write_text(chart.read_text().replace("image: quikapp.azurecr.io/ml-service:", "image: quikapp.azurecr.io/ml:", 1))
+    result = cli(workspace, "generate", "--check")
+    assert result.returncode == 1
+    assert "charts/go/README.md: differs from the README generated from the values schema and the defaults" in result.stdout
+    assert "charts/python/Chart.yaml: artifacthub.io/images differs from the images the chart deploys" in result.stdout
+    # The archives that carry those charts are stale as well.
+    assert "charts/quikapp/charts/go-0.1.0.tgz: differs from its chart's files" in result.stdout
+    assert "charts/quikapp/charts/python-0.1.0.tgz: differs from its chart's files" in result.stdout
+    assert result.stderr.strip().startswith("error: 4 difference(s)")
+    written = cli(workspace, "generate")
+    assert written.returncode == 0, written.stderr
+    assert cli(workspace, "generate", "--check").returncode == 0
+    assert "HTTP path of the probe." in readme.read_text()
+
+
+def rendered_images(chart, app_version: str) -> set[str]:
+    result = helm("template", "quikapp", str(chart), "--kube-version", rendering.kube_version(),
+                  "--set-string", f"global.image.tag={app_version}")
+    assert result.returncode == 0, result.stderr
+    found = set()
+    for obj in rendering.load_objects(result.stdout):
+        spec = obj.get("spec") or {}
+        pod = (spec.get("template") or {}).get("spec") or (spec if obj["kind"] == "Pod" else {})
+        found |= {c["image"] for c in pod.get("containers", []) + pod.get("initContainers", [])}
+    return found
+
+
+@pytest.mark.parametrize("chart", APPLICATION_CHARTS)
+def test_the_images_annotation_lists_every_image_the_chart_deploys(chart):
+    metadata = yaml.safe_load((paths.CHARTS / chart / "Chart.yaml").read_text())
+    listed = yaml.safe_load(metadata["annotations"]["artifacthub.io/images"])
+    assert {entry["image"] for entry in listed} == rendered_images(paths.CHARTS / chart, metadata["appVersion"])
+    assert all(entry["image"].endswith(f":{metadata['appVersion']}") for entry in listed if entry["name"] != "smoke-test")
+
+
+def test_every_chart_states_license_links_sources_icon_keywords_and_kubernetes_range():
+    for chart in chart_versions.load_charts().values():
+        document = chart.document
+        assert document["kubeVersion"] == ">=1.30.0-0", chart.name
+        assert document["icon"].startswith("https://") and document["sources"] and "quikapp" in document["keywords"]
+        annotations = document["annotations"]
+        assert annotations["artifacthub.io/license"]
+        assert {link["name"] for link in yaml.safe_load(annotations["artifacthub.io/links"])} == {"Chart repository", "Source"}
+
+
+@pytest.mark.parametrize("kube", ["1.30.0", "1.36.0"])
+def test_live_renders_and_validates_at_both_ends_of_the_kubernetes_range(kube):
+    # The last --kube-version given wins.
+    result = helm(*rendering.helm_template_args("live", extra=["--kube-version", kube]))
+    assert result.returncode == 0, result.stderr
+    objects = rendering.load_objects(result.stdout)
+    assert sum(o["kind"] == "Deployment" for o in objects) == 33
+    assert kube_schemas.problems(objects, kube) == []
+
+
+def test_a_kubernetes_below_the_range_is_refused():
+    result = helm("template", "quikapp", str(paths.UMBRELLA), "--kube-version", "1.29.9", "-f",
+                  str(rendering.values_file("dev")))
+    assert result.returncode != 0
+    assert "chart requires kubeVersion: >=1.30.0-0 which is incompatible with Kubernetes v1.29.9" in result.stderr
+
+
+def test_bump_app_version_moves_every_application_chart_together(workspace):
+    result = cli(workspace, "bump", "go", "patch", "--app-version", "v2.7.0", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    moved = {row["chart"]: row["to"] for row in yaml.safe_load(result.stdout)["charts"]}
+    assert moved == {chart: "0.1.1" for chart in APPLICATION_CHARTS}
+    for chart in APPLICATION_CHARTS:
+        text = (workspace / "charts" / chart / "Chart.yaml").read_text()
+        assert 'appVersion: "2.7.0"' in text, chart
+    assert 'appVersion' not in (workspace / "charts/quikapp-lib/Chart.yaml").read_text()
+    # The images annotation follows with generate, which refuses charts that disagree.
+    assert cli(workspace, "generate").returncode == 0
+    go = yaml.safe_load((workspace / "charts/go/Chart.yaml").read_text())
+    assert "quikapp.azurecr.io/search-service:2.7.0" in go["annotations"]["artifacthub.io/images"]
+    chart = workspace / "charts/go/Chart.yaml"
+    chart.write_text(chart.read_text().replace('appVersion: "2.7.0"', 'appVersion: "2.8.0"'))
+    refused = cli(workspace, "generate", "--check")
+    assert refused.returncode == 2
+    assert "the application charts carry different appVersions (elixir 2.7.0, go 2.8.0," in refused.stderr
+    bad = cli(workspace, "bump", "go", "patch", "--app-version", "next")
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "error: bump: --app-version 'next' is not a semver version (the QuikApp release, e.g. 2.7.0)")

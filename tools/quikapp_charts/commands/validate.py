@@ -1,0 +1,166 @@
+"""`quikapp-charts validate [ENV...|--all]`: render each environment as Argo CD does, which applies
+the charts' values.schema.json and the library's template checks, then check every rendered object
+against the Kubernetes schemas of the target version (strict), and tabulate what each environment
+deploys.
+
+Environments are checked in parallel threads: each waits for its helm process, and the Python work
+(parsing the render, the schema check) is a small part of helm's, so one interpreter keeps up with
+several renders. A refused environment is one line (helm's schema or check message); an invalid
+object is one line `env: Kind/name: field: message`.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+
+import click
+from rich import box
+from rich.table import Table
+
+from quikapp_charts.checks import kube_schemas
+from quikapp_charts.core import console, paths, rendering
+from quikapp_charts.core.errors import CheckFailed, UserError
+from quikapp_charts.core.inventory import inventory
+
+
+@dataclass
+class Result:
+    env: str
+    namespace: str = ""
+    error: str | None = None  # helm refused the values (schema or template check): one line
+    problems: list[str] = field(default_factory=list)  # objects the Kubernetes schemas reject
+    summary: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "refused"
+        return "invalid" if self.problems else "ok"
+
+    @property
+    def short(self) -> str:
+        if self.error is not None:
+            return "refused"
+        if self.problems:
+            return f"{len(self.problems)} invalid"
+        return "ok"
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["result"] = self.status
+        data["seconds"] = round(self.seconds, 2)
+        return data
+
+
+def check(env: str) -> Result:
+    """Render and check one environment; never raises for what the check is about."""
+    started = time.perf_counter()
+    result = Result(env)
+    try:
+        rendered = rendering.render(env)
+    except UserError as exc:
+        result.error = " ".join(str(exc).split())
+        try:
+            result.namespace = rendering.namespace_of(env)
+        except UserError:
+            pass  # not even YAML: the error says so
+        result.seconds = time.perf_counter() - started
+        return result
+    objects = rendered.objects
+    result.namespace = rendered.namespace
+    result.problems = kube_schemas.problems(objects, rendering.kube_version())
+    result.summary = inventory(env, rendered.namespace, objects).summary
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def selected(envs: tuple[str, ...], every: bool) -> list[str]:
+    """The environments to check, in the design's order; unknown names are bad input."""
+    known = paths.environments()
+    if every and envs:
+        raise UserError("validate: give environment names or --all, not both")
+    if every or not envs:
+        return known
+    for env in envs:
+        rendering.values_file(env)  # an unknown environment is bad input, named with the known ones
+    return list(dict.fromkeys(envs))
+
+
+def run(envs: list[str], jobs: int, quiet: bool = True) -> list[Result]:
+    """Check envs, up to `jobs` at a time; results in the order of envs."""
+    results: dict[str, Result] = {}
+    with console.steps("validating", len(envs), quiet) as progress:
+        if jobs <= 1 or len(envs) == 1:
+            for env in envs:
+                results[env] = check(env)
+                progress.advance(env, results[env].short)
+        else:
+            with ThreadPoolExecutor(max_workers=min(jobs, len(envs))) as pool:
+                futures = {pool.submit(check, env): env for env in envs}
+                for future in as_completed(futures):
+                    result = future.result()
+                    results[result.env] = result
+                    progress.advance(result.env, result.short)
+    return [results[env] for env in envs]
+
+
+def table(results: list[Result]) -> Table:
+    """Narrow enough for an 80-column terminal; the namespace only where it is not quikapp-<env>."""
+    t = Table(title=f"Kubernetes {rendering.kube_version()}, rendered as Argo CD renders",
+              title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+              caption="Deploy: Deployments, GPU: of them on GPUs, Floor: replicas at the HPA "
+                      "minimums, NetPol: NetworkPolicies", caption_justify="left")
+    t.add_column("Env")
+    for heading in ("Objects", "Deploy", "GPU", "Floor", "HPA", "PDB", "Ingress", "NetPol"):
+        t.add_column(heading, justify="right")
+    t.add_column("Result")
+    keys = ("objects", "deployments", "gpuDeployments", "replicaFloor", "hpas", "pdbs", "ingresses",
+            "networkPolicies")
+    for r in results:
+        cells = [str(r.summary[k]) if r.summary else "-" for k in keys]
+        colour = "green" if r.status == "ok" else "red"
+        t.add_row(r.env, *cells, f"[{colour}]{r.short}[/]")
+    return t
+
+
+def namespaces_line(results: list[Result]) -> str:
+    other = [f"{r.env}: {r.namespace}" for r in results
+             if r.namespace and r.namespace != f"quikapp-{r.env}"]
+    return "Namespaces: quikapp-<env>" + (f", except {', '.join(other)}" if other else "")
+
+
+@click.command("validate", epilog=console.EXIT_CODES)
+@click.argument("envs", nargs=-1, metavar="[ENV]...")
+@click.option("--all", "every", is_flag=True, help="Every environment in values/ (the default).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="the number of CPUs", help="Environments checked at the same time.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@console.output_option
+def command(envs: tuple[str, ...], every: bool, jobs: int, quiet: bool, output: str) -> None:
+    """Render each environment (values schema and template checks included) and check every
+    object against the Kubernetes schemas; a table of what each environment deploys."""
+    names = selected(envs, every)
+    results = run(names, jobs, quiet)
+    failed = [r for r in results if r.status != "ok"]
+    if output == "json":
+        console.emit_json({"kubeVersion": rendering.kube_version(), "ok": not failed,
+                           "environments": [r.to_json() for r in results]})
+    else:
+        out = console.console()
+        out.print(table(results))
+        out.print(namespaces_line(results))
+        for r in results:
+            if r.error is not None:
+                out.print(f"[red]{r.env}[/]: ", end="")
+                out.print(r.error, markup=False)
+            for problem in r.problems:
+                out.print(f"[red]{r.env}[/]: ", end="")
+                out.print(problem, markup=False)
+        if not failed:
+            out.print(f"[green]{len(results)} environment{'s' if len(results) > 1 else ''} valid[/]")
+    if failed:
+        raise CheckFailed(f"{len(failed)} of {len(results)} environments have problems: "
+                          + ", ".join(r.env for r in failed))
