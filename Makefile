@@ -25,10 +25,10 @@ generate: tools ## Regenerate the charts' service catalogue from services.md
 render: tools ## Render and validate every environment, with a table of what each deploys
 	@quikapp-charts validate --all
 
-test: tools cluster-tools ## Run the whole test suite (unit, render, snapshots, schemas, lint, cluster)
-	@python -m pytest
+test: tools cluster-tools ## Run the whole test suite on every core: the cluster tests on one worker, the rest beside them
+	@python -m pytest -n auto --dist loadgroup
 
-test-fast: tools ## The suite without the cluster tests, on every core (one test file per worker at a time, the longest first)
+test-fast: tools ## The suite without the cluster tests, on every core (one test file per worker at a time, the slow ones first)
 	@python -m pytest -m 'not cluster' -n auto --dist loadfile --no-loadscope-reorder
 
 snapshots: tools ## Rewrite the committed render snapshots after an intended change

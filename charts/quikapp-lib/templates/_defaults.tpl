@@ -1,110 +1,217 @@
 {{/*
+The one description of every values key of a service entry and of `global`: each key's default
+stands under `## @param PATH TYPE DESCRIPTION` (a YAML comment, so Helm reads only the default).
+`quikapp-charts generate` builds the values schemas and the README tables from these lines
+(tools/quikapp_charts/catalogue/values_reference.py; TYPE is one of catalogue/values_types.py), and
+fails when a key has a default but no @param line. A key without a default has its @param line alone.
+*/}}
+
+{{/*
 Usage: {{ include "quikapp.defaults.service" $ | fromYaml }}
 Library defaults for every service: the first layer of the merge, secure by default.
 Stack charts override them under `catalogue:`, environments under `defaults:` and `services.<name>:`.
 */}}
 {{- define "quikapp.defaults.service" -}}
+## @param enabled boolean Render the service at all.
 enabled: true
+## @param tier dns-name The `tier` label (backend, realtime, ai, ...) and the network policies' caller groups.
 tier: backend
+## @param image object The container image; registry and tag fall back to `global.image`.
 image:
+  ## @param image.registry registry-or-empty Registry of the image; empty: `global.image.registry`.
   registry: ""
+  ## @param image.repository repository Repository of the image; empty: the service name.
   repository: ""
+  ## @param image.tag image-tag? Tag of the image; empty: `global.image.tag`.
   tag: ""
+  ## @param image.digest digest? sha256 digest; when set it pins the image instead of the tag.
   digest: ""
   # Always: the kubelet asks the registry each time, so a pod cannot start from another pod's
   # cached copy of a private image without the pull credentials (a cheap manifest check).
+  ## @param image.pullPolicy enum[Always,IfNotPresent,Never] imagePullPolicy of the container.
   pullPolicy: Always
+## @param ports ports Container ports by name (http, grpc, metrics, ...); generated from the service table.
 ports: {}
-# Container port names the ClusterIP Service exposes; empty means all of them.
+## @param servicePorts set[port-name] Port names the ClusterIP Service exposes; empty: every port.
 servicePorts: []
+## @param replicas integer[0,1000] The replica floor: the HPA's minReplicas, or the Deployment's replicas without an HPA.
 replicas: 1
+## @param autoscaling object The HorizontalPodAutoscaler.
 autoscaling:
+  ## @param autoscaling.enabled boolean Render an HPA; it owns the count (a Deployment starts at the floor, an upgrade keeps its count).
   enabled: true
+  ## @param autoscaling.maxReplicas integer[1,1000] The HPA's ceiling; generated from the service table.
   maxReplicas: 1
+  ## @param autoscaling.cpuUtilization utilization Target average CPU utilisation in percent; false: no CPU metric.
   cpuUtilization: 70
+  ## @param autoscaling.memoryUtilization utilization Target average memory utilisation in percent; false: no memory metric.
   memoryUtilization: 80
+  ## @param autoscaling.podsMetrics pods-metrics Pods metrics by name and their target average value.
   podsMetrics: {}
+## @param pdb object The PodDisruptionBudget (rendered for a floor of 2 or more).
 pdb:
+  ## @param pdb.enabled boolean Render a PodDisruptionBudget.
   enabled: false
+  ## @param pdb.minAvailable int-or-percent|null minAvailable; null: use maxUnavailable. Must leave room for one eviction.
   minAvailable: null
+  ## @param pdb.maxUnavailable int-or-percent maxUnavailable when minAvailable is null.
   maxUnavailable: 1
+## @param env env-map Environment variables by name: a literal, {secret: KEY}, {config: KEY}, {field: PATH}, {value: V} or {unset: true} to remove one a lower layer set.
 env: {}
+## @param resources object Container requests and limits (required in staging and live).
 resources: {}
+  ## @param resources.requests resource-map Requests by resource name.
+  ## @param resources.limits resource-map Limits by resource name.
+## @param probes object Liveness and readiness HTTP probes.
 probes:
+  ## @param probes.liveness object The liveness probe.
   liveness: {}
+  ## @param probes.readiness object The readiness probe.
   readiness: {}
+  ## @param probes.*.path http-path HTTP path of the probe.
+  ## @param probes.*.port port-name Port name the probe calls.
+  ## @param probes.*.initialDelaySeconds integer[0,3600] Seconds before the first probe.
+  ## @param probes.*.periodSeconds integer[1,3600] Seconds between probes.
+  ## @param probes.*.timeoutSeconds integer[1,3600] Seconds before a probe times out.
+  ## @param probes.*.failureThreshold integer[1,100] Failures before the probe fails.
+  ## @param probes.*.successThreshold integer[1,100] Successes before the probe passes again.
+## @param metrics object Prometheus scraping (pod annotations and the policy that admits Prometheus).
 metrics:
+  ## @param metrics.enabled boolean Annotate the pods for scraping.
   enabled: true
+  ## @param metrics.port port-name Port name Prometheus scrapes.
   port: http
+  ## @param metrics.path http-path Path Prometheus scrapes.
   path: /metrics
+## @param antiAffinity enum[preferred,required] Spread pods over nodes: preferred or required.
 antiAffinity: preferred
+## @param clustering object Erlang distribution between the service's pods (a headless Service).
 clustering:
+  ## @param clustering.enabled boolean Render the headless Service and the node names for clustering.
   enabled: false
+  ## @param clustering.headlessPorts set[port-name] Port names the headless Service exposes.
   headlessPorts: []
+## @param ingress object The Ingress (ingress-nginx).
 ingress:
+  ## @param ingress.enabled boolean Render an Ingress.
   enabled: false
+  ## @param ingress.className dns-name ingressClassName.
   className: nginx
+  ## @param ingress.host hostname? Host name; required when enabled.
   host: ""
+  ## @param ingress.path http-path Path of the rule.
   path: /
+  ## @param ingress.pathType enum[Prefix,Exact,ImplementationSpecific] pathType of the rule.
   pathType: Prefix
+  ## @param ingress.tlsSecret dns-name? Secret with the TLS certificate; empty: no TLS section.
   tlsSecret: ""
   # WebSocket traffic: long-lived connections need nginx's proxy timeouts raised.
+  ## @param ingress.websocket boolean Raise nginx's proxy timeouts for long-lived WebSocket connections.
   websocket: false
+  ## @param ingress.websocketTimeoutSeconds integer[1,86400] Proxy read and send timeout for WebSocket connections.
   websocketTimeoutSeconds: 3600
+  ## @param ingress.annotations annotations Further Ingress annotations.
   annotations: {}
+## @param gpu object GPU scheduling: limits, node selector and toleration.
 gpu:
+  ## @param gpu.enabled boolean Request GPUs and schedule on GPU nodes only.
   enabled: false
+  ## @param gpu.count integer[0,16] nvidia.com/gpu limit per pod.
   count: 1
+  ## @param gpu.nodeSelector node-selector Node labels of the GPU nodes.
   nodeSelector:
     kubernetes.io/accelerator: nvidia-tesla-v100
+  ## @param gpu.tolerations tolerations Tolerations for the GPU nodes' taints.
   tolerations:
     - key: nvidia.com/gpu
       operator: Exists
       effect: NoSchedule
+## @param modelStorage object A PersistentVolumeClaim with the models, mounted into the pods.
 modelStorage:
+  ## @param modelStorage.enabled boolean Render and mount the claim.
   enabled: false
+  ## @param modelStorage.claimName dns-name? Name of the claim; empty: <service>-models-pvc.
   claimName: ""
+  ## @param modelStorage.mountPath mount-path Where the models are mounted.
   mountPath: /models
+  ## @param modelStorage.size quantity-string Requested storage.
   size: 100Gi
+  ## @param modelStorage.storageClassName dns-name? StorageClass; empty: the cluster's default.
   storageClassName: ""
+  ## @param modelStorage.accessModes access-modes Access modes of the claim.
   accessModes: [ReadWriteMany]
+## @param keyVault object Mount the Key Vault CSI volume (which syncs quikapp-secrets).
 keyVault:
+  ## @param keyVault.enabled boolean Mount the SecretProviderClass volume.
   enabled: false
+  ## @param keyVault.secretProviderClass dns-name Name of the SecretProviderClass.
   secretProviderClass: azure-kv-secrets
+  ## @param keyVault.mountPath mount-path Where the secrets are mounted.
   mountPath: /mnt/secrets
-# Callers allowed by the service's NetworkPolicy, by `app` label, on every port the Service exposes.
+## @param callers set[dns-name] Services (by name) or tiers allowed to call this one on its Service ports.
 callers: []
-# Where the pods may go besides DNS and the services they call: data stores named in
-# global.networkPolicy.dataStores, and HTTPS to the internet (the catalogue's Internet column).
+## @param egress object Where the pods may connect besides DNS and the services that list them as callers.
 egress:
+  ## @param egress.internet boolean HTTPS (443) to public addresses (the service table's Internet column).
   internet: false
+  ## @param egress.dataStores set[dns-name] Data stores reached, by name in global.networkPolicy.dataStores.
   dataStores: []
+## @param writablePaths writable-paths emptyDir volumes by name and mount path (the root filesystem is read-only).
 writablePaths:
   tmp: /tmp
+## @param podSecurityContext object The pod's securityContext (restricted by default).
 podSecurityContext:
+  ## @param podSecurityContext.runAsNonRoot const:true Always true: the pods run as non-root.
   runAsNonRoot: true
+  ## @param podSecurityContext.runAsUser non-root-id UID the processes run as (not 0).
   runAsUser: 10001
+  ## @param podSecurityContext.runAsGroup non-root-id GID the processes run as (not 0).
   runAsGroup: 10001
+  ## @param podSecurityContext.fsGroup non-root-id GID that owns the mounted volumes (not 0).
   fsGroup: 10001
+  ## @param podSecurityContext.seccompProfile object[required:type] The seccomp profile (RuntimeDefault by default).
   seccompProfile:
+    ## @param podSecurityContext.seccompProfile.type enum[RuntimeDefault,Localhost] RuntimeDefault or Localhost (never Unconfined).
     type: RuntimeDefault
+  ## @param podSecurityContext.supplementalGroups list[non-root-id] Further GIDs of the processes (not 0).
+  ## @param podSecurityContext.fsGroupChangePolicy enum[OnRootMismatch,Always] When volume ownership is changed to fsGroup.
+    ## @param podSecurityContext.seccompProfile.localhostProfile seccomp-file The node's profile file, with type Localhost.
+## @param securityContext object The container's securityContext (restricted by default).
 securityContext:
+  ## @param securityContext.allowPrivilegeEscalation const:false Always false.
   allowPrivilegeEscalation: false
+  ## @param securityContext.readOnlyRootFilesystem const:true Always true: writable paths are emptyDirs (`writablePaths`).
   readOnlyRootFilesystem: true
+  ## @param securityContext.runAsNonRoot const:true Always true: the pods run as non-root.
   runAsNonRoot: true
+  ## @param securityContext.capabilities object[required:drop] Linux capabilities: ALL dropped, none added.
   capabilities:
+    ## @param securityContext.capabilities.drop capabilities-drop Capabilities dropped; must contain ALL.
     drop: [ALL]
+    ## @param securityContext.capabilities.add no-items Capabilities added; must stay empty.
+  ## @param securityContext.seccompProfile object[required:type] The seccomp profile (RuntimeDefault by default).
   seccompProfile:
+    ## @param securityContext.seccompProfile.type enum[RuntimeDefault,Localhost] RuntimeDefault or Localhost (never Unconfined).
     type: RuntimeDefault
+  ## @param securityContext.privileged const:false Always false.
+  ## @param securityContext.runAsUser non-root-id UID the processes run as (not 0).
+  ## @param securityContext.runAsGroup non-root-id GID the processes run as (not 0).
+    ## @param securityContext.seccompProfile.localhostProfile seccomp-file The node's profile file, with type Localhost.
+## @param terminationGracePeriodSeconds integer[0,3600] Seconds a pod has to stop.
 terminationGracePeriodSeconds: 30
-# Scratch space on the node: the container's ephemeral-storage request and limit (its logs and
-# writable paths), where the resources name none, and the sizeLimit of each writable path.
+## @param ephemeralStorage object Scratch space on the node.
 ephemeralStorage:
+  ## @param ephemeralStorage.request quantity-string ephemeral-storage request, where resources name none.
   request: 128Mi
+  ## @param ephemeralStorage.limit quantity-string ephemeral-storage limit, where resources name none.
   limit: 1Gi
+  ## @param ephemeralStorage.sizeLimit quantity-string sizeLimit of each writable path's emptyDir.
   sizeLimit: 256Mi
+## @param podAnnotations pod-annotations Further pod annotations.
 podAnnotations: {}
+## @param nodeSelector node-selector Node labels the pods must run on.
 nodeSelector: {}
+## @param tolerations tolerations Tolerations of the pods.
 tolerations: []
 {{- end -}}
 
@@ -133,58 +240,85 @@ Usage: {{ include "quikapp.defaults.global" $ | fromYaml }}
 Defaults of the `global:` values every chart shares; values/<env>.yaml overrides them.
 */}}
 {{- define "quikapp.defaults.global" -}}
-# ENVIRONMENT in quikapp-config; also names the environment in error messages.
+## @param environment dns-name The environment's name: ENVIRONMENT in quikapp-config and the name in error messages.
 environment: local
-# Where every object goes (quikapp.namespace); empty: the release namespace.
+## @param namespace dns-name? Namespace of every object; empty: the release namespace.
 namespace: ""
+## @param stacks stack-names The stacks the environment runs.
 stacks: [spring-boot, nestjs, elixir, go, python]
+## @param image object Image defaults of every service.
 image:
+  ## @param image.registry registry Registry of every image without its own.
   registry: quikapp.azurecr.io
+  ## @param image.tag image-tag Tag of every image without its own (the QuikApp release).
   tag: latest
-  # staging and live: refuse mutable tags (latest, *-latest, and these).
+  ## @param image.requirePinned boolean Refuse mutable tags (staging and live).
   requirePinned: false
+  ## @param image.mutableTags list[image-tag] Tags that count as mutable besides latest and *-latest.
   mutableTags: [latest, main, master, edge, dev]
-# staging and live: spread every service's pods across zones (topology.kubernetes.io/zone).
+## @param zoneSpread boolean Spread every service's pods across zones (staging and live).
 zoneSpread: false
-# When set, every service runs this many replicas whatever its floor (local: 1).
+## @param replicaOverride integer[0,100] When above 0, every service runs this many replicas whatever its floor.
 replicaOverride: 0
-# staging and live: every service must state cpu and memory requests and limits.
+## @param requireExplicitResources boolean Every service must state CPU and memory requests and limits.
 requireExplicitResources: false
+## @param secretName dns-name The Secret the services' {secret: KEY} env vars read.
 secretName: quikapp-secrets
 # The Key Vault behind quikapp-secrets: a SecretProviderClass in the release's namespace (the
 # auth-service pods mount it, which syncs the vault's secrets into quikapp-secrets).
+## @param keyVault object The Azure Key Vault behind quikapp-secrets.
 keyVault:
+  ## @param keyVault.create boolean Render the SecretProviderClass.
   create: true
+  ## @param keyVault.className dns-name Name of the SecretProviderClass.
   className: azure-kv-secrets
+  ## @param keyVault.vaultName vault-name Name of the Key Vault.
   vaultName: quikapp-kv
-  # The Azure tenant and the workload identity's client ID that read the vault.
+  ## @param keyVault.tenantId uuid? Azure tenant ID of the vault.
   tenantId: ""
+  ## @param keyVault.clientId uuid? Client ID of the workload identity that reads the vault.
   clientId: ""
+## @param configMapName dns-name The ConfigMap the services' {config: KEY} env vars read.
 configMapName: quikapp-config
+## @param serviceAccountName dns-name The ServiceAccount the pods run as.
 serviceAccountName: quikapp-service
-# quikapp-config entries besides ENVIRONMENT.
+## @param config config-entries quikapp-config entries besides ENVIRONMENT.
 config:
+  ## @param config.LOG_LEVEL enum[debug,info,warn,error] Log level of every service.
   LOG_LEVEL: info
+  ## @param config.KAFKA_BROKERS brokers? Kafka bootstrap servers, host:port,...
   KAFKA_BROKERS: ""
-# spec.hard of the environment's ResourceQuota; empty renders none.
+  ## @param config.ENVIRONMENT never Not settable: comes from global.environment.
+## @param resourceQuota resource-quota spec.hard of the namespace's ResourceQuota; empty: none.
 resourceQuota: {}
 # Ingress and egress are closed for every pod of the namespace unless a policy opens them.
+## @param networkPolicy object The network policies: default-deny plus what the services need.
 networkPolicy:
+  ## @param networkPolicy.enabled boolean Render the network policies.
   enabled: true
+  ## @param networkPolicy.dnsNamespace dns-name Namespace of cluster DNS.
   dnsNamespace: kube-system
   # Pods outside the namespace that reach in: the namespace and the pods' labels, both.
+  ## @param networkPolicy.ingressController object The ingress controller's pods, which reach services with an Ingress.
   ingressController:
+    ## @param networkPolicy.ingressController.namespace dns-name Namespace of the ingress controller.
     namespace: ingress-nginx
+    ## @param networkPolicy.ingressController.podLabels node-selector Labels of the controller's pods (all required).
     podLabels:
       app.kubernetes.io/name: ingress-nginx
       app.kubernetes.io/component: controller
+  ## @param networkPolicy.prometheus object Prometheus's pods, which reach the metrics ports.
   prometheus:
+    ## @param networkPolicy.prometheus.namespace dns-name Namespace of Prometheus.
     namespace: monitoring
+    ## @param networkPolicy.prometheus.podLabels node-selector Labels of Prometheus's pods (all required).
     podLabels:
       app.kubernetes.io/name: prometheus
+  ## @param networkPolicy.gatewayPort port Port of backend-gateway the ingress controller reaches.
   gatewayPort: 3000
   # What a service's egress.dataStores may name: in-cluster stores by namespace, managed ones
   # (Azure Cache for Redis, Event Hubs' Kafka endpoint) by the CIDR of their private endpoints.
+  ## @param networkPolicy.dataStores data-stores Data stores by name: in-cluster by namespace, managed ones by CIDR, with their ports.
   dataStores:
     database:
       namespace: database
@@ -197,14 +331,22 @@ networkPolicy:
       ports: [9092]
   # egress.internet opens HTTPS (443) to every address except these: private, carrier-grade NAT and
   # link-local ranges (the cloud metadata endpoint 169.254.169.254 among them).
+  ## @param networkPolicy.internet object What egress.internet opens: HTTPS to every address but these.
   internet:
+    ## @param networkPolicy.internet.except set[cidr] CIDRs never reached as internet (private, link-local: the metadata address).
     except: [10.0.0.0/8, 100.64.0.0/10, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16]
+## @param smokeTest object The `helm test` pod.
 smokeTest:
-  # Also render the check as an Argo CD PostSync hook Job (the Argo CD Applications set it).
+  ## @param smokeTest.postSync boolean Also render the check as an Argo CD PostSync hook Job (the Argo CD Applications set it).
   postSync: false
+  ## @param smokeTest.image smoke-test-image Image of the test pod.
   image: docker.io/library/busybox:1.37.0
+  ## @param smokeTest.timeoutSeconds integer[1,300] Seconds each call of the test may take.
   timeoutSeconds: 5
+  ## @param smokeTest.resources object Requests and limits of the test pod.
   resources:
+    ## @param smokeTest.resources.requests resource-map Requests by resource name.
     requests: {cpu: 10m, memory: 16Mi}
+    ## @param smokeTest.resources.limits resource-map Limits by resource name.
     limits: {cpu: 100m, memory: 32Mi}
 {{- end -}}

@@ -1,5 +1,5 @@
 """What `generate` writes for the charts to describe themselves: a README.md per chart (`helm show
-readme`, Artifact Hub) with the values tables made from the schema's descriptions (values_docs.py)
+readme`, Artifact Hub) with the values tables made from the schema's descriptions (values_reference.py)
 and the defaults, and the `artifacthub.io/images` annotation in each application chart's Chart.yaml:
 every image the chart deploys, tagged with the chart's appVersion (the README's appVersion policy).
 """
@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from pathlib import Path
 
 import yaml
 
-from quikapp_charts.catalogue import service_table, values_schema
+from quikapp_charts.catalogue import service_table, values_reference, values_schema
 from quikapp_charts.catalogue.service_table import Service
 from quikapp_charts.core import paths, yaml_roundtrip
 from quikapp_charts.core.errors import UserError
@@ -24,21 +23,6 @@ from quikapp_charts.core.yaml_roundtrip import roundtrip
 from quikapp_charts.release.chart_versions import set_annotation
 
 IMAGES = "artifacthub.io/images"
-DEFINE = re.compile(r'\{\{-? define "(?P<name>[^"]+)" -?\}\}\n(?P<body>.*?)\n\{\{-? end -?\}\}', re.DOTALL)
-
-
-def library_defaults(charts: Path) -> dict[str, dict]:
-    """The library's plain-YAML defaults (`quikapp.defaults.service`, `quikapp.defaults.global`)."""
-    source = charts / "quikapp-lib" / "templates" / "_defaults.tpl"
-    found = {}
-    for match in DEFINE.finditer(source.read_text()):
-        if match["name"] in ("quikapp.defaults.service", "quikapp.defaults.global"):
-            if "{{" in match["body"]:
-                raise UserError(f"{paths.shown(source)}: {match['name']} must stay plain YAML for the README tables")
-            found[match["name"].rsplit(".", 1)[1]] = yaml.load(match["body"], Loader=SAFE_LOADER) or {}
-    if set(found) != {"service", "global"}:
-        raise UserError(f"{paths.shown(source)}: quikapp.defaults.service and quikapp.defaults.global not found")
-    return found
 
 
 def type_of(schema: dict) -> str:
@@ -128,7 +112,7 @@ def _chart_text(chart_file: Path, annotation: str) -> str:
 def plan(charts: Path, services: list[Service], stack_texts: dict[str, str]) -> dict[Path, tuple[str, str]]:
     """README.md of every chart and Chart.yaml with its images annotation: (current, generated).
     stack_texts: each stack chart's values.yaml as generate is about to write it."""
-    lib = library_defaults(charts)
+    lib = values_reference.load(charts).defaults
     stacks = {stack: yaml.load(text, Loader=SAFE_LOADER) or {} for stack, text in stack_texts.items()}
     metadata = {p.parent.name: yaml.load(p.read_text(), Loader=SAFE_LOADER) for p in charts.glob("*/Chart.yaml")}
     app_versions = {name: str(meta["appVersion"]) for name, meta in metadata.items() if "appVersion" in meta}
@@ -136,8 +120,8 @@ def plan(charts: Path, services: list[Service], stack_texts: dict[str, str]) -> 
         listed = ", ".join(f"{name} {version}" for name, version in sorted(app_versions.items()))
         raise UserError(f"{paths.shown(charts)}: the application charts carry different appVersions ({listed}); "
                         "`quikapp-charts bump CHART PART --app-version X.Y.Z` sets them together")
-    schemas = values_schema.schemas(services)
-    defs = values_schema.DEFS
+    schemas = values_schema.schemas(services, charts)
+    defs = schemas["quikapp"]["$defs"]
     result = {}
     for name, meta in sorted(metadata.items()):
         context = {"chart": meta, "services": [s for s in services if name in (s.stack, "quikapp")],

@@ -6,8 +6,7 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from quikapp_charts.core import external_tools, paths
-from quikapp_charts.core import result_cache
+from quikapp_charts.core import external_tools, paths, result_cache
 
 
 def run(args: Sequence[str], *, where: str, action: str | None = None, helm: str = "helm",

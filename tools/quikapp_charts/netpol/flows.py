@@ -25,7 +25,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from quikapp_charts.catalogue import chart_docs, service_table
+from quikapp_charts.catalogue import service_table, values_reference
 from quikapp_charts.core import paths
 from quikapp_charts.core.mappings import merged
 from quikapp_charts.netpol.policies import Endpoint, PolicySet, Port, Verdict
@@ -51,7 +51,7 @@ class Flow:
 
 def network_values(values: dict) -> dict:
     """global.networkPolicy as the charts see it: the library's defaults under the environment file's."""
-    defaults = chart_docs.library_defaults(paths.CHARTS)["global"]["networkPolicy"]
+    defaults = values_reference.load().defaults["global"]["networkPolicy"]
     return merged(defaults, (values.get("global") or {}).get("networkPolicy"))
 
 
