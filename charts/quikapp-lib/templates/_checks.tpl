@@ -13,7 +13,7 @@ list `out.problems`.
 {{- if and $svc.autoscaling.enabled (gt $replicas (int $svc.autoscaling.maxReplicas)) -}}
 {{- $problems = append $problems (printf "%s.replicas: %d is above autoscaling.maxReplicas %d (HPA min above max)" $key $replicas (int $svc.autoscaling.maxReplicas)) -}}
 {{- end -}}
-{{- if $svc.render.pdb -}}
+{{- if $svc.derived.pdb -}}
 {{- if and $svc.pdb.minAvailable (ge (int $svc.pdb.minAvailable) $replicas) -}}
 {{- $problems = append $problems (printf "%s.pdb.minAvailable: %d with %d replicas forbids every eviction" $key (int $svc.pdb.minAvailable) $replicas) -}}
 {{- else if and (not $svc.pdb.minAvailable) (lt (int $svc.pdb.maxUnavailable) 1) -}}
@@ -22,7 +22,7 @@ list `out.problems`.
 {{- end -}}
 {{- $pinned := or $global.image.requirePinned (has $global.environment (list "staging" "production" "live")) -}}
 {{- if and $pinned (not $svc.image.digest) -}}
-{{- $tag := include "quikapp.image.tag" . -}}
+{{- $tag := include "quikapp.settings.imageTag" . -}}
 {{- if or (not $tag) (eq $tag "latest") (hasSuffix "-latest" $tag) (has $tag $global.image.mutableTags) -}}
 {{- $where := ternary (printf "%s.image.tag" $key) "global.image.tag" (not (empty $svc.image.tag)) -}}
 {{- $problems = append $problems (printf "%s: %q is mutable or missing; %s pins image tags (set a version or a digest)" $where $tag $global.environment) -}}
@@ -87,7 +87,7 @@ list `out.problems`.
 {{- end -}}
 {{- $names := list (printf "%s-allow-ingress" $svc.name) (printf "%s-headless" $svc.name) -}}
 {{- if $svc.modelStorage.enabled -}}
-{{- $names = append $names (include "quikapp.modelStorage.claimName" $svc) -}}
+{{- $names = append $names (include "quikapp.settings.modelClaimName" $svc) -}}
 {{- end -}}
 {{- range $name := $names -}}
 {{- if gt (len $name) 63 -}}
