@@ -1,13 +1,23 @@
 {{/*
 Usage: {{ $found := dict "problems" list }}{{ include "quikapp.checks.service" (dict "ctx" $ "svc" $svc "out" $found) }}
 What a schema cannot say about one merged service: messages naming the values key, appended to the
-list `out.problems`.
+list `out.problems`, in the order of the checks below.
 */}}
 {{- define "quikapp.checks.service" -}}
-{{- $ctx := .ctx -}}
+{{- $args := dict "ctx" .ctx "svc" .svc "key" (printf "%s.services.%s" .ctx.Chart.Name .svc.name) "out" .out -}}
+{{- $checks := list "quikapp.checks.scaling" "quikapp.checks.image" "quikapp.checks.resources" "quikapp.checks.ports" "quikapp.checks.egress" "quikapp.checks.servicePorts" "quikapp.checks.names" -}}
+{{- range $check := $checks -}}
+{{- include $check $args -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.scaling" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
+The replica floor within the HPA's range, and a PodDisruptionBudget that allows an eviction.
+*/}}
+{{- define "quikapp.checks.scaling" -}}
 {{- $svc := .svc -}}
-{{- $global := $ctx.Values.global -}}
-{{- $key := printf "%s.services.%s" $ctx.Chart.Name $svc.name -}}
+{{- $key := .key -}}
 {{- $problems := list -}}
 {{- $replicas := int $svc.replicas -}}
 {{- if and $svc.autoscaling.enabled (gt $replicas (int $svc.autoscaling.maxReplicas)) -}}
@@ -20,6 +30,18 @@ list `out.problems`.
 {{- $problems = append $problems (printf "%s.pdb.maxUnavailable: %d forbids every eviction" $key (int $svc.pdb.maxUnavailable)) -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set .out "problems" (concat .out.problems $problems) -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.image" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
+A pinned tag or a digest where the environment pins images.
+*/}}
+{{- define "quikapp.checks.image" -}}
+{{- $svc := .svc -}}
+{{- $global := .ctx.Values.global -}}
+{{- $key := .key -}}
+{{- $problems := list -}}
 {{- $pinned := or $global.image.requirePinned (has $global.environment (list "staging" "production" "live")) -}}
 {{- if and $pinned (not $svc.image.digest) -}}
 {{- $tag := include "quikapp.settings.imageTag" . -}}
@@ -28,6 +50,19 @@ list `out.problems`.
 {{- $problems = append $problems (printf "%s: %q is mutable or missing; %s pins image tags (set a version or a digest)" $where $tag $global.environment) -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set .out "problems" (concat .out.problems $problems) -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.resources" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
+cpu and memory requests and limits where the environment requires them; a GPU service's count and
+node selector.
+*/}}
+{{- define "quikapp.checks.resources" -}}
+{{- $svc := .svc -}}
+{{- $global := .ctx.Values.global -}}
+{{- $key := .key -}}
+{{- $problems := list -}}
 {{- if $global.requireExplicitResources -}}
 {{- range $kind := list "requests" "limits" -}}
 {{- range $resource := list "cpu" "memory" -}}
@@ -45,6 +80,17 @@ list `out.problems`.
 {{- $problems = append $problems (printf "%s.gpu.nodeSelector: a GPU service needs the kubernetes.io/accelerator node selector" $key) -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set .out "problems" (concat .out.problems $problems) -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.ports" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
+No port number twice; the probes' and metrics' ports name ports of the service.
+*/}}
+{{- define "quikapp.checks.ports" -}}
+{{- $svc := .svc -}}
+{{- $key := .key -}}
+{{- $problems := list -}}
 {{- $seen := dict -}}
 {{- range $name, $port := $svc.ports -}}
 {{- $number := toString $port -}}
@@ -62,6 +108,18 @@ list `out.problems`.
 {{- $problems = append $problems (printf "%s.%s: %q names no port of the service (ports: %s)" $key $field $name (keys $svc.ports | sortAlpha | join ", ")) -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set .out "problems" (concat .out.problems $problems) -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.egress" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
+egress.dataStores names known stores, whose CIDRs are neither link-local nor wider than /8.
+*/}}
+{{- define "quikapp.checks.egress" -}}
+{{- $svc := .svc -}}
+{{- $global := .ctx.Values.global -}}
+{{- $key := .key -}}
+{{- $problems := list -}}
 {{- range $store := $svc.egress.dataStores -}}
 {{- if not (hasKey $global.networkPolicy.dataStores $store) -}}
 {{- $problems = append $problems (printf "%s.egress.dataStores: %q is not in global.networkPolicy.dataStores (%s)" $key $store (keys $global.networkPolicy.dataStores | sortAlpha | join ", ")) -}}
@@ -73,6 +131,17 @@ list `out.problems`.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set .out "problems" (concat .out.problems $problems) -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.servicePorts" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
+servicePorts and clustering.headlessPorts name ports of the service, which has an http port.
+*/}}
+{{- define "quikapp.checks.servicePorts" -}}
+{{- $svc := .svc -}}
+{{- $key := .key -}}
+{{- $problems := list -}}
 {{- range $field, $names := dict "servicePorts" $svc.servicePorts "clustering.headlessPorts" $svc.clustering.headlessPorts -}}
 {{- range $name := $names -}}
 {{- if not (hasKey $svc.ports $name) -}}
@@ -80,11 +149,20 @@ list `out.problems`.
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- range $name := list "http" -}}
-{{- if not (hasKey $svc.ports $name) -}}
+{{- if not (hasKey $svc.ports "http") -}}
 {{- $problems = append $problems (printf "%s.ports.http: every service needs an http port (probes, metrics, Service)" $key) -}}
 {{- end -}}
+{{- $_ := set .out "problems" (concat .out.problems $problems) -}}
 {{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.names" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
+Object names within Kubernetes' 63 characters.
+*/}}
+{{- define "quikapp.checks.names" -}}
+{{- $svc := .svc -}}
+{{- $key := .key -}}
+{{- $problems := list -}}
 {{- $names := list (printf "%s-allow-ingress" $svc.name) (printf "%s-headless" $svc.name) -}}
 {{- if $svc.modelStorage.enabled -}}
 {{- $names = append $names (include "quikapp.settings.modelClaimName" $svc) -}}

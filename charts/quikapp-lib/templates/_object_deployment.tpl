@@ -35,72 +35,95 @@ spec:
       securityContext:
         {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.podSecurityContext) | nindent 8 }}
       terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds | int }}
-      {{- with $svc.derived.nodeSelector }}
-      nodeSelector:
-        {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" .) | nindent 8 }}
-      {{- end }}
-      {{- with $svc.derived.tolerations }}
-      tolerations:
-        {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" .) | nindent 8 }}
-      {{- end }}
-      {{- if $global.zoneSpread }}
-      topologySpreadConstraints:
-        - maxSkew: 1
-          topologyKey: topology.kubernetes.io/zone
-          # GPU pools may not span every zone: spread where possible, never leave a pod pending.
-          whenUnsatisfiable: ScheduleAnyway
-          labelSelector:
-            matchLabels:
-              {{- include "quikapp.part.labels.selector" . | nindent 14 }}
-      {{- end }}
-      affinity:
-        podAntiAffinity:
-          {{- $term := dict "labelSelector" (dict "matchExpressions" (list (dict "key" "app" "operator" "In" "values" (list $svc.name)))) "topologyKey" "kubernetes.io/hostname" }}
-          {{- if eq $svc.antiAffinity "required" }}
-          requiredDuringSchedulingIgnoredDuringExecution:
-            - {{- toYaml $term | nindent 14 }}
-          {{- else }}
-          preferredDuringSchedulingIgnoredDuringExecution:
-            - weight: 100
-              podAffinityTerm:
-                {{- toYaml $term | nindent 16 }}
-          {{- end }}
+      {{- include "quikapp.part.Deployment.scheduling" . | trim | nindent 6 }}
       containers:
-        - name: {{ $svc.name | quote }}
-          image: {{ include "quikapp.part.container.image" . | quote }}
-          imagePullPolicy: {{ $svc.image.pullPolicy | quote }}
-          ports:
-            {{- range $port := $svc.derived.ports }}
-            - name: {{ $port.name | quote }}
-              containerPort: {{ $port.port | int }}
-              protocol: TCP
-            {{- end }}
-          {{- with include "quikapp.part.container.env" . | trim }}
-          env:
-            {{- . | nindent 12 }}
-          {{- end }}
-          resources:
-            {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.derived.resources) | nindent 12 }}
-          {{- with $svc.probes.liveness }}
-          livenessProbe:
-            {{- include "quikapp.part.container.probe" (dict "svc" $svc "probe" .) | nindent 12 }}
-          {{- end }}
-          {{- with $svc.probes.readiness }}
-          readinessProbe:
-            {{- include "quikapp.part.container.probe" (dict "svc" $svc "probe" .) | nindent 12 }}
-          {{- end }}
-          securityContext:
-            {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.securityContext) | nindent 12 }}
-          volumeMounts:
-            {{- range $mount := $svc.derived.volumeMounts }}
-            - name: {{ $mount.name | quote }}
-              {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" (omit $mount "name")) | nindent 14 }}
-            {{- end }}
+        - {{ include "quikapp.part.Deployment.container" . | indent 10 | trim }}
       volumes:
         {{- range $volume := $svc.derived.volumes }}
         - name: {{ $volume.name | quote }}
           {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" (omit $volume "name")) | nindent 10 }}
         {{- end }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.part.Deployment.scheduling" (dict "ctx" $ "svc" $svc) | trim | nindent 6 }}
+Where the pods go: node selector and tolerations (with the GPU settings applied), the zone spread
+(global.zoneSpread) and the anti-affinity between a service's own pods. It starts with a newline
+(its first fields are optional), hence `trim`.
+*/}}
+{{- define "quikapp.part.Deployment.scheduling" -}}
+{{- $ctx := .ctx -}}
+{{- $svc := .svc -}}
+{{- $global := $ctx.Values.global -}}
+{{- with $svc.derived.nodeSelector }}
+nodeSelector:
+  {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" .) | nindent 2 }}
+{{- end }}
+{{- with $svc.derived.tolerations }}
+tolerations:
+  {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" .) | nindent 2 }}
+{{- end }}
+{{- if $global.zoneSpread }}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: topology.kubernetes.io/zone
+    # GPU pools may not span every zone: spread where possible, never leave a pod pending.
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "quikapp.part.labels.selector" . | nindent 8 }}
+{{- end }}
+affinity:
+  podAntiAffinity:
+    {{- $term := dict "labelSelector" (dict "matchExpressions" (list (dict "key" "app" "operator" "In" "values" (list $svc.name)))) "topologyKey" "kubernetes.io/hostname" }}
+    {{- if eq $svc.antiAffinity "required" }}
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - {{- toYaml $term | nindent 8 }}
+    {{- else }}
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          {{- toYaml $term | nindent 10 }}
+    {{- end }}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.part.Deployment.container" (dict "ctx" $ "svc" $svc) | indent 10 | trim }}
+The service's container: image, ports, env, resources, probes, security context and mounts.
+*/}}
+{{- define "quikapp.part.Deployment.container" -}}
+{{- $ctx := .ctx -}}
+{{- $svc := .svc -}}
+name: {{ $svc.name | quote }}
+image: {{ include "quikapp.part.container.image" . | quote }}
+imagePullPolicy: {{ $svc.image.pullPolicy | quote }}
+ports:
+  {{- range $port := $svc.derived.ports }}
+  - name: {{ $port.name | quote }}
+    containerPort: {{ $port.port | int }}
+    protocol: TCP
+  {{- end }}
+{{- with include "quikapp.part.container.env" . | trim }}
+env:
+  {{- . | nindent 2 }}
+{{- end }}
+resources:
+  {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.derived.resources) | nindent 2 }}
+{{- with $svc.probes.liveness }}
+livenessProbe:
+  {{- include "quikapp.part.container.probe" (dict "svc" $svc "probe" .) | nindent 2 }}
+{{- end }}
+{{- with $svc.probes.readiness }}
+readinessProbe:
+  {{- include "quikapp.part.container.probe" (dict "svc" $svc "probe" .) | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.securityContext) | nindent 2 }}
+volumeMounts:
+  {{- range $mount := $svc.derived.volumeMounts }}
+  - name: {{ $mount.name | quote }}
+    {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" (omit $mount "name")) | nindent 4 }}
+  {{- end }}
 {{- end -}}
 
 {{/*
