@@ -35,14 +35,15 @@ The replica floor within the HPA's range, and a PodDisruptionBudget that allows 
 
 {{/*
 Usage: {{ include "quikapp.checks.image" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
-A pinned tag or a digest where the environment pins images.
+A pinned tag or a digest where global.image.requirePinned is set or the environment is one of
+quikapp.checks.pinnedEnvironments.
 */}}
 {{- define "quikapp.checks.image" -}}
 {{- $svc := .svc -}}
 {{- $global := .ctx.Values.global -}}
 {{- $key := .key -}}
 {{- $problems := list -}}
-{{- $pinned := or $global.image.requirePinned (has $global.environment (list "staging" "production" "live")) -}}
+{{- $pinned := or $global.image.requirePinned (has $global.environment (include "quikapp.checks.pinnedEnvironments" . | fromYamlArray)) -}}
 {{- if and $pinned (not $svc.image.digest) -}}
 {{- $tag := include "quikapp.settings.imageTag" . -}}
 {{- if or (not $tag) (eq $tag "latest") (hasSuffix "-latest" $tag) (has $tag $global.image.mutableTags) -}}
@@ -51,6 +52,15 @@ A pinned tag or a digest where the environment pins images.
 {{- end -}}
 {{- end -}}
 {{- $_ := set .out "problems" (concat .out.problems $problems) -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.checks.pinnedEnvironments" . | fromYamlArray }}
+The global.environment values whose images must be pinned (a version or a digest) whatever
+global.image.requirePinned says (live calls itself production).
+*/}}
+{{- define "quikapp.checks.pinnedEnvironments" -}}
+[staging, production, live]
 {{- end -}}
 
 {{/*
@@ -74,7 +84,7 @@ node selector.
 {{- end -}}
 {{- if $svc.gpu.enabled -}}
 {{- if lt (int $svc.gpu.count) 1 -}}
-{{- $problems = append $problems (printf "%s.gpu.count: a GPU service needs an nvidia.com/gpu limit of at least 1" $key) -}}
+{{- $problems = append $problems (printf "%s.gpu.count: a GPU service needs an %s limit of at least 1" $key (include "quikapp.settings.gpuResource" .)) -}}
 {{- end -}}
 {{- if not (get $svc.gpu.nodeSelector "kubernetes.io/accelerator") -}}
 {{- $problems = append $problems (printf "%s.gpu.nodeSelector: a GPU service needs the kubernetes.io/accelerator node selector" $key) -}}

@@ -1,6 +1,7 @@
 {{/*
 Usage: {{ include "quikapp.object.HorizontalPodAutoscaler" (dict "ctx" $ "svc" $svc) }}
-The environment's replica floor is the HPA's minReplicas; the Deployment then has no replicas field.
+The environment's replica floor is the HPA's minReplicas; the Deployment's replicas field starts at that
+floor and then follows the HPA (quikapp.part.Deployment.replicas).
 */}}
 {{- define "quikapp.object.HorizontalPodAutoscaler" -}}
 {{- $svc := .svc -}}

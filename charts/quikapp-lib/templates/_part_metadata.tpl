@@ -45,7 +45,7 @@ app.kubernetes.io/part-of: quikapp
 
 {{/*
 Usage: {{ include "quikapp.part.labels.standard" (dict "ctx" $ "svc" $svc) }}
-Object labels: pod labels plus chart and manager. Made once per service and kept in its `render`
+Object labels: pod labels plus chart and manager. Made once per service and kept in its `derived`
 (quikapp.settings.derive), since every object of the service carries them.
 */}}
 {{- define "quikapp.part.labels.standard" -}}

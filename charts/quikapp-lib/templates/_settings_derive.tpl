@@ -22,7 +22,7 @@ every eviction).
 {{- $nodeSelector = merge $nodeSelector $svc.gpu.nodeSelector -}}
 {{- $tolerations = concat $svc.tolerations $svc.gpu.tolerations -}}
 {{- range $kind := list "requests" "limits" -}}
-{{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict "nvidia.com/gpu" $svc.gpu.count)) -}}
+{{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict (include "quikapp.settings.gpuResource" .) $svc.gpu.count)) -}}
 {{- end -}}
 {{- end -}}
 {{- range $kind, $amount := dict "requests" $svc.ephemeralStorage.request "limits" $svc.ephemeralStorage.limit -}}
@@ -76,4 +76,13 @@ The image tag: the service's, else the environment's (global.image.tag).
 */}}
 {{- define "quikapp.settings.imageTag" -}}
 {{- .svc.image.tag | default .ctx.Values.global.image.tag | toString -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.settings.gpuResource" . }}
+The extended resource a GPU service requests and limits (NVIDIA's device plugin), named here only:
+the key of quikapp.defaults.service's gpu.tolerations is a value of its own.
+*/}}
+{{- define "quikapp.settings.gpuResource" -}}
+nvidia.com/gpu
 {{- end -}}

@@ -4,7 +4,7 @@ From the umbrella: every enabled service of every enabled stack as its stack cha
 the list `out.services`; `out.names` lists their names. "global" is the caller's quikapp.settings.global, if
 it has one. Helm renders the stack charts' templates before the umbrella's, and quikapp.render.stack
 keeps each stack's services on the stack chart's root context ($.Subcharts.<stack>), so they are
-read from there; a stack found without them is resolved here (without `render`). Once per render:
+read from there; a stack found without them is resolved here (without `derived`). Once per render:
 the lists are kept on the root context under "quikapp.settings.enabled" for the chart's other
 template files (the test pod, the PostSync Job, the SecretProviderClass and NOTES.txt all read
 them), like quikapp.settings.global's merge. The services are shared, so read-only.

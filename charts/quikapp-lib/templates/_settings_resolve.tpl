@@ -1,8 +1,9 @@
 {{/*
 Usage: {{ $svc := dict }}{{ include "quikapp.settings.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
 One service's settings, its layers (quikapp.settings.layers) merged once into `out`, with its
-render settings (quikapp.settings.derive) under `render` unless "skipDerived" is true. Filled in
-place, not returned as YAML: a toYaml/fromYaml round trip per service was most of a render's cost.
+derived settings (quikapp.settings.derive) under `derived` unless "skipDerived" is true. Filled in
+place, never returned as YAML: a toYaml/fromYaml round trip per service would cost more than the
+merge itself.
 Its nested maps are shared with the layers, so read-only (quikapp.util.mergeLayer).
 */}}
 {{- define "quikapp.settings.resolve" -}}
