@@ -139,7 +139,7 @@ Applications ignore /spec/replicas on later syncs.
 {{- define "quikapp.part.Deployment.replicas" -}}
 {{- $live := dict -}}
 {{- if .svc.autoscaling.enabled -}}
-{{- $live = lookup "apps/v1" "Deployment" (include "quikapp.part.namespace" .ctx) .svc.name -}}
+  {{- $live = lookup "apps/v1" "Deployment" (include "quikapp.part.namespace" .ctx) .svc.name -}}
 {{- end -}}
 {{- int (dig "spec" "replicas" .svc.replicas $live) -}}
 {{- end -}}

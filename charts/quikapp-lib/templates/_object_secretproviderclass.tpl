@@ -12,11 +12,11 @@ allow no underscore: DB_HOST is the vault's db-host). Names and IDs only, never 
 {{- $enabled := dict -}}
 {{- include "quikapp.settings.enabled" (dict "ctx" . "global" $global "out" $enabled) -}}
 {{- range $svc := $enabled.services -}}
-{{- range $name, $source := $svc.env -}}
-{{- if and (kindIs "map" $source) (hasKey $source "secret") (not $source.unset) (eq ($source.name | default $global.secretName) $global.secretName) -}}
-{{- $keys = append $keys $source.secret -}}
-{{- end -}}
-{{- end -}}
+  {{- range $name, $source := $svc.env -}}
+    {{- if and (kindIs "map" $source) (hasKey $source "secret") (not $source.unset) (eq ($source.name | default $global.secretName) $global.secretName) -}}
+      {{- $keys = append $keys $source.secret -}}
+    {{- end -}}
+  {{- end -}}
 {{- end -}}
 {{- $keys = $keys | uniq | sortAlpha -}}
 apiVersion: secrets-store.csi.x-k8s.io/v1

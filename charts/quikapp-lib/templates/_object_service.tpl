@@ -42,11 +42,11 @@ Service ports for the named container ports (all of them when names is empty), o
 */}}
 {{- define "quikapp.part.Service.ports" -}}
 {{- range $port := .svc.derived.ports }}
-{{- if or (empty $.names) (has $port.name $.names) }}
+  {{- if or (empty $.names) (has $port.name $.names) }}
 - name: {{ $port.name | quote }}
   port: {{ $port.port | int }}
   targetPort: {{ $port.port | int }}
   protocol: TCP
-{{- end }}
+  {{- end }}
 {{- end }}
 {{- end -}}

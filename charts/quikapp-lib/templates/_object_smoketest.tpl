@@ -62,7 +62,7 @@ The check's pod spec, shared by the `helm test` pod and the PostSync Job.
 {{- $enabled := dict -}}
 {{- include "quikapp.settings.enabled" (dict "ctx" . "global" $global "out" $enabled) -}}
 {{- range $svc := $enabled.services -}}
-{{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
+  {{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
 {{- end -}}
 {{- $test := $global.smokeTest -}}
 restartPolicy: Never

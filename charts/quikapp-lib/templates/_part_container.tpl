@@ -8,9 +8,9 @@ registry/repository:tag, or @digest when a digest is pinned. The service's tag w
 {{- $registry := $image.registry | default $global.image.registry -}}
 {{- $repository := $image.repository | default .svc.name -}}
 {{- if $image.digest -}}
-{{- printf "%s/%s@%s" $registry $repository $image.digest -}}
+  {{- printf "%s/%s@%s" $registry $repository $image.digest -}}
 {{- else -}}
-{{- printf "%s/%s:%s" $registry $repository (include "quikapp.settings.imageTag" .) -}}
+  {{- printf "%s/%s:%s" $registry $repository (include "quikapp.settings.imageTag" .) -}}
 {{- end -}}
 {{- end -}}
 
@@ -23,7 +23,7 @@ A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are r
 {{- define "quikapp.part.container.env" -}}
 {{- $global := .ctx.Values.global -}}
 {{- range $name, $source := .svc.env }}
-{{- if not (and (kindIs "map" $source) $source.unset) }}
+  {{- if not (and (kindIs "map" $source) $source.unset) }}
 - name: {{ $name | quote }}
   {{- if not (kindIs "map" $source) }}
   value: {{ $source | toString | quote }}
@@ -44,7 +44,7 @@ A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are r
   {{- else }}
   value: {{ $source.value | toString | quote }}
   {{- end }}
-{{- end }}
+  {{- end }}
 {{- end }}
 {{- end -}}
 
@@ -57,8 +57,8 @@ httpGet:
   path: {{ .probe.path | quote }}
   port: {{ get .svc.ports (.probe.port | default "http") | int }}
 {{- range $key := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold" }}
-{{- if hasKey $.probe $key }}
+  {{- if hasKey $.probe $key }}
 {{ $key }}: {{ get $.probe $key | int }}
-{{- end }}
+  {{- end }}
 {{- end }}
 {{- end -}}

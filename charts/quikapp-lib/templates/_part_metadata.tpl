@@ -51,13 +51,13 @@ Object labels: pod labels plus chart and manager. Made once per service and kept
 {{- define "quikapp.part.labels.standard" -}}
 {{- $derived := .svc.derived -}}
 {{- if and (kindIs "map" $derived) (hasKey $derived "labels") -}}
-{{- $derived.labels -}}
+  {{- $derived.labels -}}
 {{- else -}}
-{{- $labels := printf "%s\n%s" (include "quikapp.part.labels.pod" .) (include "quikapp.part.labels.chart" .ctx) -}}
-{{- if kindIs "map" $derived -}}
-{{- $_ := set $derived "labels" $labels -}}
-{{- end -}}
-{{- $labels -}}
+  {{- $labels := printf "%s\n%s" (include "quikapp.part.labels.pod" .) (include "quikapp.part.labels.chart" .ctx) -}}
+  {{- if kindIs "map" $derived -}}
+    {{- $_ := set $derived "labels" $labels -}}
+  {{- end -}}
+  {{- $labels -}}
 {{- end -}}
 {{- end -}}
 

@@ -47,9 +47,9 @@ NetworkPolicy ports for the named container ports (all when names is empty).
 */}}
 {{- define "quikapp.part.NetworkPolicy.ports" -}}
 {{- range $port := .svc.derived.ports }}
-{{- if or (empty $.names) (has $port.name $.names) }}
+  {{- if or (empty $.names) (has $port.name $.names) }}
 - protocol: TCP
   port: {{ $port.port | int }}
-{{- end }}
+  {{- end }}
 {{- end }}
 {{- end -}}

@@ -12,51 +12,51 @@ umbrella's quikapp.settings.enabled finds them instead of merging them again.
 {{- $found := dict "problems" list -}}
 {{- $services := list -}}
 {{- range $name := keys ((.Values.catalogue | default dict).services | default dict) | sortAlpha -}}
-{{- $svc := dict -}}
-{{- include "quikapp.settings.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}
-{{- if $svc.enabled -}}
-{{- include "quikapp.checks.service" (dict "ctx" $ctx "svc" $svc "out" $found) -}}
-{{- $services = append $services $svc -}}
-{{- end -}}
+  {{- $svc := dict -}}
+  {{- include "quikapp.settings.resolve" (dict "ctx" $ctx "name" $name "out" $svc) -}}
+  {{- if $svc.enabled -}}
+    {{- include "quikapp.checks.service" (dict "ctx" $ctx "svc" $svc "out" $found) -}}
+    {{- $services = append $services $svc -}}
+  {{- end -}}
 {{- end -}}
 {{- include "quikapp.checks.report" $found.problems -}}
 {{- $_ := set . "quikapp.settings.stack" $services -}}
 {{- range $svc := $services }}
-{{- $args := dict "ctx" $ctx "svc" $svc }}
+  {{- $args := dict "ctx" $ctx "svc" $svc }}
 ---
 {{ include "quikapp.object.Deployment" $args }}
 ---
 {{ include "quikapp.object.Service" $args }}
-{{- if $svc.clustering.enabled }}
+  {{- if $svc.clustering.enabled }}
 ---
 {{ include "quikapp.object.Service.headless" $args }}
-{{- end }}
-{{- if $svc.autoscaling.enabled }}
+  {{- end }}
+  {{- if $svc.autoscaling.enabled }}
 ---
 {{ include "quikapp.object.HorizontalPodAutoscaler" $args }}
-{{- end }}
-{{- if $svc.derived.pdb }}
+  {{- end }}
+  {{- if $svc.derived.pdb }}
 ---
 {{ include "quikapp.object.PodDisruptionBudget" $args }}
-{{- end }}
-{{- if $svc.ingress.enabled }}
+  {{- end }}
+  {{- if $svc.ingress.enabled }}
 ---
 {{ include "quikapp.object.Ingress" $args }}
-{{- end }}
-{{- if $svc.modelStorage.enabled }}
+  {{- end }}
+  {{- if $svc.modelStorage.enabled }}
 ---
 {{ include "quikapp.object.PersistentVolumeClaim" $args }}
-{{- end }}
-{{- if $ctx.Values.global.networkPolicy.enabled }}
+  {{- end }}
+  {{- if $ctx.Values.global.networkPolicy.enabled }}
 ---
 {{ include "quikapp.object.NetworkPolicy.allowIngress" $args }}
 ---
 {{ include "quikapp.object.NetworkPolicy.allowEgress" $args }}
-{{- if $svc.callers }}
+    {{- if $svc.callers }}
 ---
 {{ include "quikapp.object.NetworkPolicy.allowCallers" $args }}
-{{- end }}
-{{- end }}
+    {{- end }}
+  {{- end }}
 {{- end }}
 {{- end -}}
 

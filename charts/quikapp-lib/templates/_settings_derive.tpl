@@ -14,51 +14,51 @@ every eviction).
 {{- $tolerations := $svc.tolerations -}}
 {{- $resources := omit ($svc.resources | default dict) -}}
 {{- range $kind := list "requests" "limits" -}}
-{{- if hasKey $resources $kind -}}
-{{- $_ := set $resources $kind (omit (get $resources $kind | default dict)) -}}
-{{- end -}}
+  {{- if hasKey $resources $kind -}}
+    {{- $_ := set $resources $kind (omit (get $resources $kind | default dict)) -}}
+  {{- end -}}
 {{- end -}}
 {{- if $svc.gpu.enabled -}}
-{{- $nodeSelector = merge $nodeSelector $svc.gpu.nodeSelector -}}
-{{- $tolerations = concat $svc.tolerations $svc.gpu.tolerations -}}
-{{- range $kind := list "requests" "limits" -}}
-{{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict (include "quikapp.settings.gpuResource" .) $svc.gpu.count)) -}}
-{{- end -}}
+  {{- $nodeSelector = merge $nodeSelector $svc.gpu.nodeSelector -}}
+  {{- $tolerations = concat $svc.tolerations $svc.gpu.tolerations -}}
+  {{- range $kind := list "requests" "limits" -}}
+    {{- $_ := set $resources $kind (merge (get $resources $kind | default dict) (dict (include "quikapp.settings.gpuResource" .) $svc.gpu.count)) -}}
+  {{- end -}}
 {{- end -}}
 {{- range $kind, $amount := dict "requests" $svc.ephemeralStorage.request "limits" $svc.ephemeralStorage.limit -}}
-{{- $amounts := get $resources $kind | default dict -}}
-{{- if not (hasKey $amounts "ephemeral-storage") -}}
-{{- $_ := set $amounts "ephemeral-storage" $amount -}}
-{{- end -}}
-{{- $_ := set $resources $kind $amounts -}}
+  {{- $amounts := get $resources $kind | default dict -}}
+  {{- if not (hasKey $amounts "ephemeral-storage") -}}
+    {{- $_ := set $amounts "ephemeral-storage" $amount -}}
+  {{- end -}}
+  {{- $_ := set $resources $kind $amounts -}}
 {{- end -}}
 {{- $volumes := list -}}
 {{- $mounts := list -}}
 {{- range $volume, $path := $svc.writablePaths -}}
-{{- $volumes = append $volumes (dict "name" $volume "emptyDir" (dict "sizeLimit" $svc.ephemeralStorage.sizeLimit)) -}}
-{{- $mounts = append $mounts (dict "name" $volume "mountPath" $path) -}}
+  {{- $volumes = append $volumes (dict "name" $volume "emptyDir" (dict "sizeLimit" $svc.ephemeralStorage.sizeLimit)) -}}
+  {{- $mounts = append $mounts (dict "name" $volume "mountPath" $path) -}}
 {{- end -}}
 {{- if $svc.keyVault.enabled -}}
-{{- $csi := dict "driver" "secrets-store.csi.k8s.io" "readOnly" true "volumeAttributes" (dict "secretProviderClass" $svc.keyVault.secretProviderClass) -}}
-{{- $volumes = append $volumes (dict "name" "secrets-store" "csi" $csi) -}}
-{{- $mounts = append $mounts (dict "name" "secrets-store" "mountPath" $svc.keyVault.mountPath "readOnly" true) -}}
+  {{- $csi := dict "driver" "secrets-store.csi.k8s.io" "readOnly" true "volumeAttributes" (dict "secretProviderClass" $svc.keyVault.secretProviderClass) -}}
+  {{- $volumes = append $volumes (dict "name" "secrets-store" "csi" $csi) -}}
+  {{- $mounts = append $mounts (dict "name" "secrets-store" "mountPath" $svc.keyVault.mountPath "readOnly" true) -}}
 {{- end -}}
 {{- if $svc.modelStorage.enabled -}}
-{{- $claim := include "quikapp.settings.modelClaimName" $svc -}}
-{{- $volumes = append $volumes (dict "name" "model-storage" "persistentVolumeClaim" (dict "claimName" $claim)) -}}
-{{- $mounts = append $mounts (dict "name" "model-storage" "mountPath" $svc.modelStorage.mountPath) -}}
+  {{- $claim := include "quikapp.settings.modelClaimName" $svc -}}
+  {{- $volumes = append $volumes (dict "name" "model-storage" "persistentVolumeClaim" (dict "claimName" $claim)) -}}
+  {{- $mounts = append $mounts (dict "name" "model-storage" "mountPath" $svc.modelStorage.mountPath) -}}
 {{- end -}}
 {{- $byNumber := dict -}}
 {{- range $name, $port := $svc.ports -}}
-{{- $_ := set $byNumber (printf "%05d-%s" (int $port) $name) (dict "name" $name "port" (int $port)) -}}
+  {{- $_ := set $byNumber (printf "%05d-%s" (int $port) $name) (dict "name" $name "port" (int $port)) -}}
 {{- end -}}
 {{- $ports := list -}}
 {{- range $key := keys $byNumber | sortAlpha -}}
-{{- $ports = append $ports (get $byNumber $key) -}}
+  {{- $ports = append $ports (get $byNumber $key) -}}
 {{- end -}}
 {{- $pdb := and $svc.pdb.enabled (ge (int $svc.replicas) 2) -}}
 {{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "ports" $ports "pdb" $pdb -}}
-{{- $_ := set $.out $key $value -}}
+  {{- $_ := set $.out $key $value -}}
 {{- end -}}
 {{- end -}}
 

@@ -13,37 +13,37 @@ them), like quikapp.settings.global's merge. The services are shared, so read-on
 {{- $root := .ctx -}}
 {{- $resolved := get $root "quikapp.settings.enabled" -}}
 {{- if not $resolved -}}
-{{- $global := .global -}}
-{{- if not $global -}}
-{{- $global = dict -}}
-{{- include "quikapp.settings.global" (dict "ctx" $root "out" $global) -}}
-{{- end -}}
-{{- $services := list -}}
-{{- $names := list -}}
-{{- range $stack := $global.stacks -}}
-{{- $values := index $root.Values $stack -}}
-{{- if $values.enabled -}}
-{{- $rendered := get (get $root "Subcharts" | default dict) $stack | default dict -}}
-{{- if hasKey $rendered "quikapp.settings.stack" -}}
-{{- range $svc := get $rendered "quikapp.settings.stack" -}}
-{{- $services = append $services $svc -}}
-{{- $names = append $names $svc.name -}}
-{{- end -}}
-{{- else -}}
-{{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "cache" dict -}}
-{{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
-{{- $svc := dict -}}
-{{- include "quikapp.settings.resolve" (dict "ctx" $ctx "name" $name "out" $svc "skipDerived" true) -}}
-{{- if $svc.enabled -}}
-{{- $services = append $services $svc -}}
-{{- $names = append $names $name -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- $resolved = dict "services" $services "names" $names -}}
-{{- $_ := set $root "quikapp.settings.enabled" $resolved -}}
+  {{- $global := .global -}}
+  {{- if not $global -}}
+    {{- $global = dict -}}
+    {{- include "quikapp.settings.global" (dict "ctx" $root "out" $global) -}}
+  {{- end -}}
+  {{- $services := list -}}
+  {{- $names := list -}}
+  {{- range $stack := $global.stacks -}}
+    {{- $values := index $root.Values $stack -}}
+    {{- if $values.enabled -}}
+      {{- $rendered := get (get $root "Subcharts" | default dict) $stack | default dict -}}
+      {{- if hasKey $rendered "quikapp.settings.stack" -}}
+        {{- range $svc := get $rendered "quikapp.settings.stack" -}}
+          {{- $services = append $services $svc -}}
+          {{- $names = append $names $svc.name -}}
+        {{- end -}}
+      {{- else -}}
+        {{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" $stack) "Release" $root.Release "cache" dict -}}
+        {{- range $name := keys (($values.catalogue | default dict).services | default dict) | sortAlpha -}}
+          {{- $svc := dict -}}
+          {{- include "quikapp.settings.resolve" (dict "ctx" $ctx "name" $name "out" $svc "skipDerived" true) -}}
+          {{- if $svc.enabled -}}
+            {{- $services = append $services $svc -}}
+            {{- $names = append $names $name -}}
+          {{- end -}}
+        {{- end -}}
+      {{- end -}}
+    {{- end -}}
+  {{- end -}}
+  {{- $resolved = dict "services" $services "names" $names -}}
+  {{- $_ := set $root "quikapp.settings.enabled" $resolved -}}
 {{- end -}}
 {{- $_ := set .out "services" $resolved.services -}}
 {{- $_ := set .out "names" $resolved.names -}}

@@ -9,11 +9,11 @@ with the same root (where it does not, each file merges its own).
 {{- define "quikapp.settings.global" -}}
 {{- $merged := get .ctx "quikapp.settings.global" -}}
 {{- if not $merged -}}
-{{- $merged = include "quikapp.defaults.global" .ctx | fromYaml -}}
-{{- include "quikapp.util.mergeLayer" (dict "dst" $merged "src" (.ctx.Values.global | default dict)) -}}
-{{- $_ := set .ctx "quikapp.settings.global" $merged -}}
+  {{- $merged = include "quikapp.defaults.global" .ctx | fromYaml -}}
+  {{- include "quikapp.util.mergeLayer" (dict "dst" $merged "src" (.ctx.Values.global | default dict)) -}}
+  {{- $_ := set .ctx "quikapp.settings.global" $merged -}}
 {{- end -}}
 {{- range $key, $value := $merged -}}
-{{- $_ := set $.out $key $value -}}
+  {{- $_ := set $.out $key $value -}}
 {{- end -}}
 {{- end -}}

@@ -21,22 +21,22 @@ so with a `cache` dict in $ctx they are merged once per chart, and once more for
 {{- $envService := get ($ctx.Values.services | default dict) .name | default dict -}}
 {{- $gpu := false -}}
 {{- range $layer := list $chartDefaults $chartService $envDefaults $envService -}}
-{{- $said := dig "gpu" "enabled" "" $layer -}}
-{{- if kindIs "bool" $said -}}
-{{- $gpu = $said -}}
-{{- end -}}
+  {{- $said := dig "gpu" "enabled" "" $layer -}}
+  {{- if kindIs "bool" $said -}}
+    {{- $gpu = $said -}}
+  {{- end -}}
 {{- end -}}
 {{- $cache := dict -}}
 {{- if hasKey $ctx "cache" -}}
-{{- $cache = $ctx.cache -}}
+  {{- $cache = $ctx.cache -}}
 {{- end -}}
 {{- $baseKey := ternary "gpuBase" "base" $gpu -}}
 {{- if not (hasKey $cache $baseKey) -}}
-{{- $base := include "quikapp.defaults.service" $ctx | fromYaml -}}
-{{- range $layer := ternary (list $chartDefaults $chartGpu) (list $chartDefaults) $gpu -}}
-{{- include "quikapp.util.mergeLayer" (dict "dst" $base "src" $layer) -}}
-{{- end -}}
-{{- $_ := set $cache $baseKey $base -}}
+  {{- $base := include "quikapp.defaults.service" $ctx | fromYaml -}}
+  {{- range $layer := ternary (list $chartDefaults $chartGpu) (list $chartDefaults) $gpu -}}
+    {{- include "quikapp.util.mergeLayer" (dict "dst" $base "src" $layer) -}}
+  {{- end -}}
+  {{- $_ := set $cache $baseKey $base -}}
 {{- end -}}
 {{- $_ := set .out "base" (get $cache $baseKey) -}}
 {{- $_ := set .out "own" (ternary (list $chartService $envDefaults $envGpu $envService) (list $chartService $envDefaults $envService) $gpu) -}}

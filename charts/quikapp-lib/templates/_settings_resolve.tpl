@@ -11,18 +11,18 @@ Its nested maps are shared with the layers, so read-only (quikapp.util.mergeLaye
 {{- $layers := dict -}}
 {{- include "quikapp.settings.layers" (dict "ctx" .ctx "name" .name "out" $layers) -}}
 {{- range $key, $value := $layers.base -}}
-{{- $_ := set $svc $key $value -}}
+  {{- $_ := set $svc $key $value -}}
 {{- end -}}
 {{- range $layer := $layers.own -}}
-{{- include "quikapp.util.mergeLayer" (dict "dst" $svc "src" $layer) -}}
+  {{- include "quikapp.util.mergeLayer" (dict "dst" $svc "src" $layer) -}}
 {{- end -}}
 {{- with .ctx.Values.global.replicaOverride -}}
-{{- $_ := set $svc "replicas" . -}}
+  {{- $_ := set $svc "replicas" . -}}
 {{- end -}}
 {{- $_ := set $svc "name" .name -}}
 {{- if not .skipDerived -}}
-{{- $derived := dict -}}
-{{- include "quikapp.settings.derive" (dict "svc" $svc "out" $derived) -}}
-{{- $_ := set $svc "derived" $derived -}}
+  {{- $derived := dict -}}
+  {{- include "quikapp.settings.derive" (dict "svc" $svc "out" $derived) -}}
+  {{- $_ := set $svc "derived" $derived -}}
 {{- end -}}
 {{- end -}}

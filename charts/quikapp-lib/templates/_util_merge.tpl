@@ -9,13 +9,13 @@ nested maps are read-only (copy one before changing it): a layer is never deep-c
 {{- define "quikapp.util.mergeLayer" -}}
 {{- $dst := .dst -}}
 {{- range $key, $value := .src -}}
-{{- $current := get $dst $key -}}
-{{- if and (kindIs "map" $value) (kindIs "map" $current) -}}
-{{- $merged := omit $current -}}
-{{- include "quikapp.util.mergeLayer" (dict "dst" $merged "src" $value) -}}
-{{- $_ := set $dst $key $merged -}}
-{{- else -}}
-{{- $_ := set $dst $key $value -}}
-{{- end -}}
+  {{- $current := get $dst $key -}}
+  {{- if and (kindIs "map" $value) (kindIs "map" $current) -}}
+    {{- $merged := omit $current -}}
+    {{- include "quikapp.util.mergeLayer" (dict "dst" $merged "src" $value) -}}
+    {{- $_ := set $dst $key $merged -}}
+  {{- else -}}
+    {{- $_ := set $dst $key $value -}}
+  {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -9,13 +9,13 @@ $ctx, plain toYaml.
 {{- define "quikapp.util.toYaml" -}}
 {{- $cache := .ctx.cache -}}
 {{- if kindIs "map" $cache -}}
-{{- $key := printf "toYaml %s" (toJson .value) -}}
-{{- if not (hasKey $cache $key) -}}
-{{- $_ := set $cache $key (toYaml .value) -}}
-{{- end -}}
-{{- get $cache $key -}}
+  {{- $key := printf "toYaml %s" (toJson .value) -}}
+  {{- if not (hasKey $cache $key) -}}
+    {{- $_ := set $cache $key (toYaml .value) -}}
+  {{- end -}}
+  {{- get $cache $key -}}
 {{- else -}}
-{{- toYaml .value -}}
+  {{- toYaml .value -}}
 {{- end -}}
 {{- end -}}
 
@@ -25,8 +25,8 @@ An IntOrString field: a number as a number, anything else as a quoted string ("5
 */}}
 {{- define "quikapp.util.intOrString" -}}
 {{- if kindIs "string" . -}}
-{{- . | quote -}}
+  {{- . | quote -}}
 {{- else -}}
-{{- . | int -}}
+  {{- . | int -}}
 {{- end -}}
 {{- end -}}
