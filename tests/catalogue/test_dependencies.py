@@ -54,7 +54,7 @@ def charts(tmp_path):
 
 
 def test_a_template_edit_makes_every_archive_that_carries_the_library_stale(charts):
-    pdb = charts / "quikapp-lib" / "templates" / "_pdb.tpl"
+    pdb = charts / "quikapp-lib" / "templates" / "_object_pdb.tpl"
     pdb.write_text(pdb.read_text().replace("kind: PodDisruptionBudget", "kind: PodDisruptionBudget\n# edited"))
     stale = dependencies.drift(charts)
     # The six library archives: the umbrella's stack archives leave the library to the umbrella's copy.

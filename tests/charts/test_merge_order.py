@@ -151,7 +151,7 @@ def get(tree: dict, path: tuple):
 
 PROBE_TEMPLATE = """\
 {{- $global := dict -}}
-{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
+{{- include "quikapp.settings.global" (dict "ctx" . "out" $global) -}}
 {{- $values := .Values.python -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) $values) "Chart" (dict "Name" "python") "Release" .Release -}}
 ---
@@ -169,8 +169,8 @@ metadata:
   name: merged-{{ $name }}
 data:
   {{- $svc := dict }}
-  {{- include "quikapp.service.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
-  service: {{ omit $svc "render" | toYaml | quote }}
+  {{- include "quikapp.settings.resolve" (dict "ctx" $ctx "name" $name "out" $svc) }}
+  service: {{ omit $svc "derived" | toYaml | quote }}
 {{- end }}
 """
 

@@ -1,6 +1,6 @@
 """What the umbrella's templates share within one render: the stack charts keep their merged services
 on their root context, and the umbrella's test pod, PostSync Job, SecretProviderClass and NOTES.txt
-read them there (quikapp.services.enabled) instead of merging every service again. A render where
+read them there (quikapp.settings.enabled) instead of merging every service again. A render where
 they are not kept resolves the services itself, to the same settings."""
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from support import run_helm
 # Reads the services as the umbrella's templates do, then again with everything kept dropped.
 PROBE = """\
 {{- $kept := dict -}}
-{{- include "quikapp.services.enabled" (dict "ctx" . "out" $kept) -}}
-{{- $_ := unset . "quikapp.services.enabled" -}}
-{{- range $stack, $chart := .Subcharts }}{{ $_ := unset $chart "quikapp.stack.services" }}{{ end -}}
+{{- include "quikapp.settings.enabled" (dict "ctx" . "out" $kept) -}}
+{{- $_ := unset . "quikapp.settings.enabled" -}}
+{{- range $stack, $chart := .Subcharts }}{{ $_ := unset $chart "quikapp.settings.stack" }}{{ end -}}
 {{- $fresh := dict -}}
-{{- include "quikapp.services.enabled" (dict "ctx" . "out" $fresh) -}}
+{{- include "quikapp.settings.enabled" (dict "ctx" . "out" $fresh) -}}
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -42,5 +42,5 @@ def test_the_umbrella_reads_the_stacks_services_as_it_would_resolve_them(tmp_pat
     kept, fresh = json.loads(probe["data"]["kept"]), json.loads(probe["data"]["fresh"])
     assert len(kept["names"]) == 33 and kept["names"] == fresh["names"]
     # Kept by the stack charts: their services carry what the Deployments were rendered from.
-    assert all("render" in svc for svc in kept["services"])
-    assert [{k: v for k, v in svc.items() if k != "render"} for svc in kept["services"]] == fresh["services"]
+    assert all("derived" in svc for svc in kept["services"])
+    assert [{k: v for k, v in svc.items() if k != "derived"} for svc in kept["services"]] == fresh["services"]

@@ -77,7 +77,7 @@ def broken(tmp_path_factory):
     override is set (local only)."""
     root = make_workspace(tmp_path_factory.mktemp("broken"))
     add_to_values(root / "values" / "qa.yaml", {"nestjs": {"services": {"notification-servce": {"replicas": 2}}}})
-    template = root / "charts" / "quikapp-lib" / "templates" / "_deployment.tpl"
+    template = root / "charts" / "quikapp-lib" / "templates" / "_object_deployment.tpl"
     text = template.read_text()
     assert text.count("revisionHistoryLimit: 5\n") == 1
     template.write_text(text.replace("revisionHistoryLimit: 5\n", (

@@ -59,7 +59,7 @@ def test_a_changed_template_misses(tmp_path, workspace):
     cache = tmp_path / "cache"
     cmd = helm_template(workspace)
     before = result_cache.run(cmd, cache)
-    template = workspace / "charts" / "quikapp-lib" / "templates" / "_deployment.tpl"
+    template = workspace / "charts" / "quikapp-lib" / "templates" / "_object_deployment.tpl"
     text = template.read_text()
     assert text.count("revisionHistoryLimit: 5\n") == 1
     template.write_text(text.replace("revisionHistoryLimit: 5\n", "revisionHistoryLimit: 6\n"))

@@ -216,26 +216,6 @@ tolerations: []
 {{- end -}}
 
 {{/*
-Usage: {{ $global := dict }}{{ include "quikapp.global" (dict "ctx" $ "out" $global) }}
-.Values.global over the library's defaults for it, so a stack chart renders on its own too. Filled
-in place, not returned as YAML (a round trip per template costs more than the rest of the merge);
-its nested maps may be shared with .Values.global, so read-only. Merged once per chart: the merge
-is kept on the root context under "quikapp.global", and helm renders every template file of a chart
-with the same root (where it does not, each file merges its own).
-*/}}
-{{- define "quikapp.global" -}}
-{{- $merged := get .ctx "quikapp.global" -}}
-{{- if not $merged -}}
-{{- $merged = include "quikapp.defaults.global" .ctx | fromYaml -}}
-{{- include "quikapp.util.mergeLayer" (dict "dst" $merged "src" (.ctx.Values.global | default dict)) -}}
-{{- $_ := set .ctx "quikapp.global" $merged -}}
-{{- end -}}
-{{- range $key, $value := $merged -}}
-{{- $_ := set $.out $key $value -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
 Usage: {{ include "quikapp.defaults.global" $ | fromYaml }}
 Defaults of the `global:` values every chart shares; values/<env>.yaml overrides them.
 */}}
@@ -349,4 +329,13 @@ smokeTest:
     requests: {cpu: 10m, memory: 16Mi}
     ## @param smokeTest.resources.limits resource-map Limits by resource name.
     limits: {cpu: 100m, memory: 32Mi}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.defaults.pinnedEnvironments" . | fromYamlArray }}
+The global.environment values whose images must be pinned (a version or a digest) whatever
+global.image.requirePinned says (live calls itself production); the values schema reads the same list.
+*/}}
+{{- define "quikapp.defaults.pinnedEnvironments" -}}
+[staging, production, live]
 {{- end -}}

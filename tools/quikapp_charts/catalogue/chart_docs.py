@@ -72,7 +72,7 @@ def rows(schema: dict, defaults: dict | None, prefix: str = "") -> list[dict]:
 
 def images(names: list[str], stacks: dict[str, dict], services: list[Service], lib: dict[str, dict],
            app_version: str) -> list[dict]:
-    """{name, image} of every container the charts named deploy, as quikapp.image resolves it."""
+    """{name, image} of every container the charts named deploy, as quikapp.part.container.image resolves it."""
     found = []
     for service in services:
         if service.stack not in names and "quikapp" not in names:

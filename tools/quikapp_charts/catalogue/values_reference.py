@@ -26,6 +26,8 @@ from quikapp_charts.core.yaml_loader import SAFE_LOADER
 
 # The defines of _defaults.tpl and the section of the values each describes.
 SECTIONS = {"quikapp.defaults.service": "service", "quikapp.defaults.global": "global"}
+# The environments whose images the template checks and the schema require pinned.
+PINNED = "quikapp.defaults.pinnedEnvironments"
 DEFINE = re.compile(r'\{\{-? define "(?P<name>[^"]+)" -?\}\}\n(?P<body>.*?)\n\{\{-? end -?\}\}', re.DOTALL)
 PARAM = re.compile(r"^\s*## @param (?P<path>\S+) (?P<type>\S+) (?P<text>\S.*)$")
 
@@ -40,10 +42,12 @@ class Param:
 
 @dataclass(frozen=True)
 class Reference:
-    """Per section ("service", "global"): the defaults, and the keys in the order they stand."""
+    """Per section ("service", "global"): the defaults, and the keys in the order they stand; and
+    the environments that must run pinned images."""
 
     defaults: dict[str, dict]
     params: dict[str, tuple[Param, ...]]
+    pinned_environments: tuple[str, ...]
 
 
 def source(charts: Path | None = None) -> Path:
@@ -62,8 +66,10 @@ def load(charts: Path | None = None) -> Reference:
 
 @functools.cache
 def _parse(shown: str, text: str) -> Reference:
-    defaults, params = {}, {}
+    defaults, params, pinned = {}, {}, None
     for match in DEFINE.finditer(text):
+        if match["name"] == PINNED:
+            pinned = tuple(yaml.load(match["body"], Loader=SAFE_LOADER) or ())
         section = SECTIONS.get(match["name"])
         if section is None:
             continue
@@ -73,9 +79,9 @@ def _parse(shown: str, text: str) -> Reference:
         defaults[section] = yaml.load(match["body"], Loader=SAFE_LOADER) or {}
         params[section] = _params(shown, match["body"], first_line)
         _check(shown, section, defaults[section], params[section])
-    if set(defaults) != set(SECTIONS.values()):
-        raise UserError(f"{shown}: {' and '.join(SECTIONS)} not found")
-    return Reference(defaults, params)
+    if set(defaults) != set(SECTIONS.values()) or pinned is None:
+        raise UserError(f"{shown}: {', '.join([*SECTIONS, PINNED])} not found")
+    return Reference(defaults, params, pinned)
 
 
 def _params(shown: str, body: str, first_line: int) -> tuple[Param, ...]:

@@ -16,13 +16,6 @@ from quikapp_charts.catalogue.service_table import Service
 from quikapp_charts.catalogue.values_types import BOOL, closed
 from quikapp_charts.core import paths
 
-# global.environment of the environments whose images must be pinned (live calls itself production).
-PINNED_ENVIRONMENTS = ("staging", "production", "live")
-# Staging and live run pinned images whatever else the file says.
-GLOBAL_RULES = [{
-    "if": {"properties": {"environment": {"enum": list(PINNED_ENVIRONMENTS)}}, "required": ["environment"]},
-    "then": {"properties": {"image": {"properties": {"requirePinned": {"const": True}}}}},
-}]
 SERVICE_REF = {"$ref": "#/$defs/service"}
 # The keys of a stack chart's own values, described here beside their schema in stack_values.
 STACK_KEYS = {
@@ -64,8 +57,12 @@ def _objects(node: dict, path: list[str]) -> list[dict]:
 def defs(charts: Path | None = None) -> dict:
     """The `$defs` every schema carries: a service entry and `global`."""
     reference = values_reference.load(charts)
+    # Staging and live run pinned images whatever else the file says.
+    pinned = {"if": {"properties": {"environment": {"enum": list(reference.pinned_environments)}},
+                     "required": ["environment"]},
+              "then": {"properties": {"image": {"properties": {"requirePinned": {"const": True}}}}}}
     return {"service": section(reference.params["service"]),
-            "global": {**section(reference.params["global"]), "allOf": GLOBAL_RULES}}
+            "global": {**section(reference.params["global"]), "allOf": [pinned]}}
 
 
 def stack_values(stack: str, services: list[Service]) -> dict:

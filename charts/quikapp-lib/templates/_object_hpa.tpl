@@ -1,14 +1,15 @@
 {{/*
-Usage: {{ include "quikapp.hpa" (dict "ctx" $ "svc" $svc) }}
-The environment's replica floor is the HPA's minReplicas; the Deployment then has no replicas field.
+Usage: {{ include "quikapp.object.HorizontalPodAutoscaler" (dict "ctx" $ "svc" $svc) }}
+The environment's replica floor is the HPA's minReplicas; the Deployment's replicas field starts at that
+floor and then follows the HPA (quikapp.part.Deployment.replicas).
 */}}
-{{- define "quikapp.hpa" -}}
+{{- define "quikapp.object.HorizontalPodAutoscaler" -}}
 {{- $svc := .svc -}}
 {{- $scaling := $svc.autoscaling -}}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
-  {{- include "quikapp.metadata" (dict "ctx" .ctx "svc" $svc "name" (printf "%s-hpa" $svc.name)) | nindent 2 }}
+  {{- include "quikapp.part.metadata" (dict "ctx" .ctx "svc" $svc "name" (printf "%s-hpa" $svc.name)) | nindent 2 }}
 spec:
   scaleTargetRef:
     apiVersion: apps/v1

@@ -1,44 +1,40 @@
 {{/*
-Usage: {{ include "quikapp.smoketest" $ }}
+Usage: {{ include "quikapp.object.Pod.smokeTest" $ }}
 A `helm test` pod that asks every enabled service's readiness endpoint through its Service:
 proof that DNS, the Services, the network policies and the pods answer together.
 */}}
-{{- define "quikapp.smoketest" -}}
+{{- define "quikapp.object.Pod.smokeTest" -}}
 apiVersion: v1
 kind: Pod
 metadata:
   name: quikapp-smoke-test
-  namespace: {{ include "quikapp.namespace" . | quote }}
+  namespace: {{ include "quikapp.part.namespace" . | quote }}
   labels:
-    {{- include "quikapp.labels.smoketest" . | nindent 4 }}
+    {{- include "quikapp.part.labels.smokeTest" . | nindent 4 }}
     app.kubernetes.io/part-of: quikapp
-    {{- include "quikapp.labels.chart" . | nindent 4 }}
+    {{- include "quikapp.part.labels.chart" . | nindent 4 }}
   annotations:
     helm.sh/hook: test
     helm.sh/hook-delete-policy: before-hook-creation
     checkov.io/skip1: CKV_K8S_8=A helm test pod runs once and exits; there is nothing for a liveness probe to restart
     checkov.io/skip2: CKV_K8S_9=A helm test pod runs once and exits; no Service routes to it, so readiness means nothing
 spec:
-  {{- include "quikapp.smoketest.podSpec" . | nindent 2 }}
+  {{- include "quikapp.part.smokeTest.podSpec" . | nindent 2 }}
 {{- end -}}
 
 {{/*
-Usage: {{ include "quikapp.smoketest.postSync" $ }}
+Usage: {{ include "quikapp.object.Job.postSyncCheck" $ }}
 The same check as a Job that Argo CD runs after every sync (a PostSync hook; Argo CD never runs
-`helm test`), once every resource is healthy. Rendered when global.smokeTest.postSync is true, as
-the Argo CD Applications set it: a plain `helm install` would create it as an ordinary Job.
+`helm test`), once every resource is healthy.
 */}}
-{{- define "quikapp.smoketest.postSync" -}}
-{{- $global := dict -}}
-{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
-{{- if $global.smokeTest.postSync -}}
+{{- define "quikapp.object.Job.postSyncCheck" -}}
 apiVersion: batch/v1
 kind: Job
 metadata:
   name: quikapp-post-sync-check
-  namespace: {{ include "quikapp.namespace" . | quote }}
+  namespace: {{ include "quikapp.part.namespace" . | quote }}
   labels:
-    {{- include "quikapp.labels.shared" . | nindent 4 }}
+    {{- include "quikapp.part.labels.shared" . | nindent 4 }}
   annotations:
     argocd.argoproj.io/hook: PostSync
     argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
@@ -48,26 +44,25 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "quikapp.labels.smoketest" . | nindent 8 }}
+        {{- include "quikapp.part.labels.smokeTest" . | nindent 8 }}
         app.kubernetes.io/part-of: quikapp
-        {{- include "quikapp.labels.chart" . | nindent 8 }}
+        {{- include "quikapp.part.labels.chart" . | nindent 8 }}
     spec:
-      {{- include "quikapp.smoketest.podSpec" . | nindent 6 }}
-{{- end -}}
+      {{- include "quikapp.part.smokeTest.podSpec" . | nindent 6 }}
 {{- end -}}
 
 {{/*
-Usage: {{ include "quikapp.smoketest.podSpec" $ }}
+Usage: {{ include "quikapp.part.smokeTest.podSpec" $ }}
 The check's pod spec, shared by the `helm test` pod and the PostSync Job.
 */}}
-{{- define "quikapp.smoketest.podSpec" -}}
+{{- define "quikapp.part.smokeTest.podSpec" -}}
 {{- $global := dict -}}
-{{- include "quikapp.global" (dict "ctx" . "out" $global) -}}
+{{- include "quikapp.settings.global" (dict "ctx" . "out" $global) -}}
 {{- $targets := list -}}
 {{- $enabled := dict -}}
-{{- include "quikapp.services.enabled" (dict "ctx" . "global" $global "out" $enabled) -}}
+{{- include "quikapp.settings.enabled" (dict "ctx" . "global" $global "out" $enabled) -}}
 {{- range $svc := $enabled.services -}}
-{{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
+  {{- $targets = append $targets (printf "http://%s:%v%s" $svc.name $svc.ports.http ($svc.probes.readiness.path | default "/")) -}}
 {{- end -}}
 {{- $test := $global.smokeTest -}}
 restartPolicy: Never

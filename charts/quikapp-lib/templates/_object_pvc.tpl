@@ -1,14 +1,14 @@
 {{/*
-Usage: {{ include "quikapp.pvc" (dict "ctx" $ "svc" $svc) }}
+Usage: {{ include "quikapp.object.PersistentVolumeClaim" (dict "ctx" $ "svc" $svc) }}
 The model volume of a GPU service. Kept on uninstall: models are expensive to rebuild.
 */}}
-{{- define "quikapp.pvc" -}}
+{{- define "quikapp.object.PersistentVolumeClaim" -}}
 {{- $svc := .svc -}}
 {{- $storage := $svc.modelStorage -}}
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
-  {{- include "quikapp.metadata" (dict "ctx" .ctx "svc" $svc "name" (include "quikapp.modelStorage.claimName" $svc)) | nindent 2 }}
+  {{- include "quikapp.part.metadata" (dict "ctx" .ctx "svc" $svc "name" (include "quikapp.settings.modelClaimName" $svc)) | nindent 2 }}
   annotations:
     helm.sh/resource-policy: keep
 spec:
@@ -20,12 +20,4 @@ spec:
   resources:
     requests:
       storage: {{ $storage.size | toString | quote }}
-{{- end -}}
-
-{{/*
-Usage: {{ include "quikapp.modelStorage.claimName" $svc }}
-ml-service -> ml-models-pvc, as the design names it.
-*/}}
-{{- define "quikapp.modelStorage.claimName" -}}
-{{- .modelStorage.claimName | default (printf "%s-models-pvc" (trimSuffix "-service" .name)) -}}
 {{- end -}}

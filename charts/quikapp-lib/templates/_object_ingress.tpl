@@ -1,13 +1,13 @@
 {{/*
-Usage: {{ include "quikapp.ingress" (dict "ctx" $ "svc" $svc) }}
+Usage: {{ include "quikapp.object.Ingress" (dict "ctx" $ "svc" $svc) }}
 */}}
-{{- define "quikapp.ingress" -}}
+{{- define "quikapp.object.Ingress" -}}
 {{- $svc := .svc -}}
 {{- $ingress := $svc.ingress -}}
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
-  {{- include "quikapp.metadata" (dict "ctx" .ctx "svc" $svc "name" (printf "%s-ingress" $svc.name)) | nindent 2 }}
+  {{- include "quikapp.part.metadata" (dict "ctx" .ctx "svc" $svc "name" (printf "%s-ingress" $svc.name)) | nindent 2 }}
   {{- $annotations := deepCopy $ingress.annotations }}
   {{- if $ingress.websocket }}
   {{- $timeout := toString $ingress.websocketTimeoutSeconds }}
