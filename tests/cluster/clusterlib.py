@@ -17,7 +17,6 @@ from quikapp_charts.cluster.config import (
     CPU_NODE_CAPACITY,
     DEFAULT_CPU_NODES,
     DEFAULT_GPU_NODES,
-    GPU,
     GPUS_PER_NODE,
     KUBECONFIG,
     RELEASE,
@@ -25,6 +24,7 @@ from quikapp_charts.cluster.config import (
 from quikapp_charts.cluster.kube import apply, tool_env
 from quikapp_charts.cluster.storage import volumes_for_claims
 from quikapp_charts.core import paths, rendering
+from quikapp_charts.core.resources import GPU
 from support import floors
 
 # Bounds on a hang, not expectations: a loaded 2-core CI machine can take minutes for what a quiet

@@ -7,7 +7,6 @@ from quikapp_charts.cluster.config import (
     CLUSTER_NAME,
     DEFAULT_CPU_NODES,
     DEFAULT_GPU_NODES,
-    GPU,
     GPUS_PER_NODE,
     KUBECONFIG,
     KWOK_WORKDIR,
@@ -22,6 +21,7 @@ from quikapp_charts.cluster.platform import prepare_environments
 from quikapp_charts.cluster.storage import ensure_secrets_store, ensure_storage_class
 from quikapp_charts.core import paths
 from quikapp_charts.core.errors import UserError
+from quikapp_charts.core.resources import GPU
 
 
 def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int = DEFAULT_GPU_NODES) -> None:

@@ -7,7 +7,6 @@ import time
 
 from quikapp_charts.cluster.config import (
     CPU_NODE_CAPACITY,
-    GPU,
     GPU_LABEL_KEY,
     GPU_LABEL_VALUE,
     GPU_NODE_CAPACITY,
@@ -19,6 +18,7 @@ from quikapp_charts.cluster.config import (
 )
 from quikapp_charts.cluster.kube import apply, kubectl, kubectl_json
 from quikapp_charts.core.errors import UserError
+from quikapp_charts.core.resources import GPU
 
 # The node lifecycle controller keeps these on a node until it has seen the node Ready (and puts
 # them back when it stops hearing from it); the scheduler places nothing on a node that has them.

@@ -10,7 +10,6 @@ from quikapp_charts.cluster.config import (
     CLUSTER_NAME,
     DEFAULT_CPU_NODES,
     DEFAULT_GPU_NODES,
-    GPU,
     GPUS_PER_NODE,
     KUBECONFIG,
     State,
@@ -19,6 +18,7 @@ from quikapp_charts.cluster.install import install
 from quikapp_charts.cluster.kube import api_ready
 from quikapp_charts.cluster.lifecycle import down, up
 from quikapp_charts.cluster.status import nodes_table, pods_table
+from quikapp_charts.core.resources import GPU
 
 
 @click.group("cluster")
