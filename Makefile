@@ -25,7 +25,7 @@ generate: tools ## Regenerate the charts' service catalogue from services.md
 render: tools ## Render and validate every environment, with a table of what each deploys
 	@quikapp-charts validate --all
 
-test: tools cluster-tools ## Run the whole test suite on every core: the cluster tests on one worker, the rest beside them
+test: tools cluster-tools ## Run the whole test suite on every core: tests/cluster/ on one worker, the rest beside it
 	@python -m pytest -n auto --dist loadgroup
 
 test-fast: tools ## The suite without the cluster tests, on every core (one test file per worker at a time, the slow ones first)

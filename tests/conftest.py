@@ -39,24 +39,37 @@ def pytest_sessionstart(session):
         result_cache.prune(cache)
 
 
-# One order for every run. The cluster tests run in ORDER on one worker, as one xdist group (`make
-# test` runs them beside the rest); the lifecycle checks stop and restart the cluster, so they go first;
-# `ct install` wants the GPU nodes free of the environments; the drain and the upgrade change what is
-# installed, so they go last. Of the other tests, the files marked `slow` (processes of their own:
-# helm, git, gpg, a registry, a second pytest) go first, so that the workers end on short files at
-# about the same time instead of one of them running a long file alone at the end.
+# One order for every run. The cluster tests run in CLUSTER_ORDER: the lifecycle checks stop and
+# restart the cluster, so they go first; `ct install` wants the GPU nodes free of the environments;
+# the drain and the upgrade change what is installed, so they go last. Of the other tests, the files
+# marked `slow` (processes of their own: helm, git, gpg, a registry, a second pytest) go first, so
+# that the workers end on short files at about the same time instead of one of them running a long
+# file alone at the end.
 CLUSTER_ORDER = {"test_lifecycle.py": 0, "test_ct_install.py": 1, "test_plain_install.py": 1, "test_drain.py": 3,
                  "test_upgrade.py": 4}
+CLUSTER_FOLDER = "tests/cluster/"
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     def rank(item) -> tuple[int, int]:
         if item.get_closest_marker("cluster"):
             return (0, CLUSTER_ORDER.get(item.path.name, 2))
         return (1, 0 if item.get_closest_marker("slow") else 1)
 
-    for item in items:
-        if item.get_closest_marker("cluster"):
-            item.add_marker(pytest.mark.xdist_group("cluster"))
     items.sort(key=rank)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s schedule (--dist loadgroup): the tests of tests/cluster/ as one unit on one
+    worker, in the order above (they share one local cluster, which its tests stop, drain and
+    upgrade), every other test on whichever worker is free. xdist's own loadgroup marks a group by a
+    suffix of the node id, which pytest 9.2 no longer lets a plugin change, so the group is the folder."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ClusterApart(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return CLUSTER_FOLDER if nodeid.startswith(CLUSTER_FOLDER) else nodeid
+
+    return ClusterApart(config, log)
