@@ -1,3 +1,2 @@
-"""What is checked about rendered objects: Kubernetes schemas, the inventory of workloads (replica
-floors, HPA ranges, GPUs), preflight checks of a target cluster, and the object diff engine.
-Imports core and catalogue."""
+"""What is checked about rendered objects and their targets: Kubernetes schemas, preflight checks of
+a target cluster, and the object diff engine. Imports core, cluster and capacity."""

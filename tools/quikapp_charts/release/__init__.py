@@ -1,2 +1,2 @@
 """Chart versions and their releases: Chart.yaml versions, release tags, release notes, the
-canonical archives and the chart repository they are published to. Imports core and catalogue."""
+canonical archives and the chart repository they are published to. Imports core only."""
