@@ -99,6 +99,9 @@ def check_render(result: subprocess.CompletedProcess, env: str) -> list[dict]:
     deployments = [obj for obj in objects if obj["kind"] == "Deployment"]
     assert len(deployments) == 33
     assert all("replicas" in d["spec"] for d in deployments)
+    # The tier's PriorityClass on every service's pods.
+    tier = PLAN.environments[env].tier
+    assert {d["spec"]["template"]["spec"]["priorityClassName"] for d in deployments} == {f"quikapp-{tier}"}
     jobs = [obj for obj in objects if obj["kind"] == "Job"]
     assert [job["metadata"]["name"] for job in jobs] == ["quikapp-post-sync-check"]
     job = jobs[0]
@@ -161,6 +164,15 @@ def test_the_project_admits_every_kind_the_chart_renders_and_only_the_plans_dest
     assert project["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
 
 
-def test_plain_installs_render_no_post_sync_job(rendered):
+def test_plain_installs_render_no_post_sync_job_and_no_priority_class(rendered):
     for env, objects in rendered.items():
         assert "Job" not in objects.by_kind, env
+        assert not [d for d in objects.by_kind["Deployment"].values() if "priorityClassName" in d["spec"]["template"]["spec"]]
+
+
+def test_production_pods_outrank_the_others_and_never_wait_behind_them():
+    classes = {c["metadata"]["name"]: c for c in yaml.safe_load_all((paths.ROOT / "deploy/priorityclasses.yaml").read_text())}
+    assert set(classes) == {f"quikapp-{e.tier}" for e in PLAN.environments.values()}
+    production, other = classes["quikapp-production"], classes["quikapp-non-production"]
+    assert production["value"] > other["value"] and not production["globalDefault"] and not other["globalDefault"]
+    assert (production["preemptionPolicy"], other["preemptionPolicy"]) == ("PreemptLowerPriority", "Never")

@@ -21,6 +21,10 @@ def test_argocd_render_has_the_post_sync_job_and_no_test_hook(rendered):
     assert [o["metadata"]["annotations"]["helm.sh/hook"] for o in helm_only] == ["test"]
     jobs = [o for o in objects if o["kind"] == "Job"]
     assert [j["metadata"]["annotations"]["argocd.argoproj.io/hook"] for j in jobs] == ["PostSync"]
+    # dev is a non-production environment: its pods get that tier's PriorityClass, nothing else differs.
+    for obj in objects:
+        if obj["kind"] == "Deployment":
+            assert obj["spec"]["template"]["spec"].pop("priorityClassName") == "quikapp-non-production"
     assert sorted(map(str, objects)) == sorted(map(str, [o for o in rendered["dev"].all if o["kind"] != "Pod"] + jobs))
 
 

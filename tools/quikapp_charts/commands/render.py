@@ -1,7 +1,8 @@
 """`quikapp-charts render ENV [--out DIR] [--split] [--for argocd|helm]`: the manifests of one
 environment as Argo CD applies them (`helm template` with the release name, namespace, target
 Kubernetes version and --include-crds, see rendering.py; with the Applications' valuesObject, so
-the post-deploy check is a PostSync Job, and without the `helm test` hook, which Argo CD skips).
+the post-deploy check is a PostSync Job and the pods have their tier's PriorityClass, and without
+the `helm test` hook, which Argo CD skips).
 `--for helm` is what `helm install -f values/ENV.yaml` installs: the test hook, no Job.
 
 Without --out the YAML goes to stdout. With --out DIR it is written to DIR/<env>.yaml, or with
@@ -19,6 +20,7 @@ import click
 from quikapp_charts.core import console, rendering
 from quikapp_charts.core.errors import UserError
 from quikapp_charts.core.files import write_atomically
+from quikapp_charts.environments import plan as env_plan
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
@@ -93,7 +95,7 @@ def command(env: str, out: Path | None, split: bool, target: str, skip_tests: bo
     """Render ENV as Argo CD applies it (values/ENV.yaml over charts/quikapp), or as helm installs it."""
     if split and out is None:
         raise UserError("--split: needs --out DIR")
-    extra = rendering.ARGOCD if target == "argocd" else ["--skip-tests"] if skip_tests else None
+    extra = env_plan.argocd_args(env) if target == "argocd" else ["--skip-tests"] if skip_tests else None
     rendered = rendering.render(env, extra=extra)
     if out is None:
         if output == "json":

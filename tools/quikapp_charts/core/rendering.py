@@ -22,6 +22,11 @@ RELEASE = "quikapp"
 ARGOCD = ["--skip-tests", "--set", "global.smokeTest.postSync=true"]
 
 
+def argocd(tier: str | None = None) -> list[str]:
+    """ARGOCD, and for an environment of a tier the PriorityClass the Applications give its pods."""
+    return [*ARGOCD, *(["--set", f"global.priorityClassName=quikapp-{tier}"] if tier else [])]
+
+
 # The objects of the last renders this process parsed, by the render's text, pickled: a process
 # that parses the same render again (commands run one after another in one process, as the test
 # suite runs them) unpickles it, a fifteenth of the parse, and each caller gets objects of its own.

@@ -15,7 +15,7 @@ import jsonschema
 import semver
 import yaml
 
-from quikapp_charts.core import paths
+from quikapp_charts.core import paths, rendering
 from quikapp_charts.core.errors import UserError
 from quikapp_charts.core.files import write_atomically
 from quikapp_charts.core.yaml_roundtrip import load as load_roundtrip
@@ -170,3 +170,9 @@ def add(env: Environment) -> None:
         entry = {key: value for key, value in env.row().items() if key != "environment" and value != []}
         document["environments"][env.name] = entry
     _rewrite(edit)
+
+
+def argocd_args(env: str) -> list[str]:
+    """The render arguments of env's Argo CD Application: its tier's PriorityClass when it is one."""
+    entry = load().environments.get(env) if exists() else None
+    return rendering.argocd(entry.tier if entry else None)

@@ -77,7 +77,8 @@ def render_release(plan: env_plan.Plan, env: str, version: str, repository: str,
     archive = pull(plan.chart, version, repository, where)
     values_dir = values_of_release(plan.chart, env, version, where)
     try:
-        rendered = rendering.render(env, values_dir=values_dir, chart=archive, extra=rendering.ARGOCD)
+        rendered = rendering.render(env, values_dir=values_dir, chart=archive,
+                                    extra=rendering.argocd(plan.get(env).tier))
     except UserError as exc:
         message = str(exc).split(": ", 1)[-1]
         raise Refused(f"promote {version} --to {env}: values/{env}.yaml of {tags.tag_name(plan.chart, version)} "
