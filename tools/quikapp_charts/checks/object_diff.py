@@ -224,7 +224,8 @@ def render_at(env: str, ref: str) -> RenderedEnv:
         try:
             rendered = rendering.render(env, values_dir=values_dir, chart=chart)
         except UserError as exc:
-            message = str(exc).removeprefix(f"values/{env}.yaml: ")
+            # helm names the file it read, the temporary copy: say which file of which revision.
+            message = str(exc).removeprefix(f"{paths.shown(values_dir / f'{env}.yaml')}: ").removeprefix(f"values/{env}.yaml: ")
             raise UserError(f"values/{env}.yaml at {ref}: {message}") from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
