@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import semver
 import yaml
+from ruamel.yaml.comments import CommentedMap
 
 from quikapp_charts.core import paths, rendering
 from quikapp_charts.core.errors import UserError
@@ -22,6 +23,7 @@ from quikapp_charts.core.yaml_roundtrip import load as load_roundtrip
 from quikapp_charts.core.yaml_roundtrip import roundtrip
 
 FILE = "deploy/environments.yaml"
+PROJECT = "deploy/argocd/appproject.yaml"
 PRODUCTION = "production"
 NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
 SCHEMA = {
@@ -164,12 +166,40 @@ def set_pins(names: list[str], version: str) -> None:
     _rewrite(edit)
 
 
+def placed_like(name: str, namespace: str, source: str) -> Environment | None:
+    """A new environment NAME in namespace, run where and as source is (its cluster, tier, sync
+    policy, stage and chart version); None when source is no Argo CD environment. UserError when
+    the namespace is another environment's on that cluster."""
+    if not exists():
+        return None
+    plan = load()
+    like = plan.environments.get(source)
+    if like is None:
+        return None
+    for other in plan.on_cluster(like.cluster):
+        if other.namespace == namespace:
+            raise UserError(f"new-env {name}: namespace {namespace} is {other.name}'s on cluster {like.cluster}; "
+                            f"choose another name (its namespace is quikapp-NAME)")
+    return Environment(name, like.cluster, namespace, like.tier, like.sync, like.stage, like.chart_version)
+
+
 def add(env: Environment) -> None:
-    """A new environment entry, after the others."""
+    """A new environment entry, after the others, and its destination in the Argo CD project."""
     def edit(document):
         entry = {key: value for key, value in env.row().items() if key != "environment" and value != []}
         document["environments"][env.name] = entry
     _rewrite(edit)
+    project_file = (paths.ROOT / PROJECT)
+    if project_file.is_file():
+        project = load_roundtrip(project_file.read_text())
+        destination = {"name": env.cluster, "namespace": env.namespace}
+        if destination not in [dict(d) for d in project["spec"]["destinations"]]:
+            item = CommentedMap(destination)
+            item.fa.set_flow_style()  # one line, as the others
+            project["spec"]["destinations"].append(item)
+            stream = io.StringIO()
+            roundtrip().dump(project, stream)
+            write_atomically(project_file, stream.getvalue())
 
 
 def argocd_args(env: str) -> list[str]:
