@@ -13,6 +13,8 @@ from quikapp_charts.core import paths
 from release_support import fresh_clone, git
 from support import assert_one_line_error, cli, link_cache, make_workspace
 
+pytestmark = pytest.mark.slow  # renders every environment, in helm processes
+
 
 @pytest.fixture
 def repo(tmp_path):
@@ -78,7 +80,6 @@ def test_a_pin_that_is_neither_released_nor_this_version(repo):
                                     "quikapp-0.0.9) nor the chart's version here (0.1.0)"])
 
 
-@pytest.mark.slow
 def test_a_release_whose_values_do_not_render_with_its_chart(tmp_path):
     """The values of the release a pin names are rendered with that release's chart (its tag)."""
     clone = fresh_clone(paths.ROOT, tmp_path / "clone")

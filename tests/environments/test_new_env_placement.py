@@ -11,6 +11,8 @@ import yaml
 from quikapp_charts.core import paths
 from support import assert_one_line_error, cli, make_workspace
 
+pytestmark = pytest.mark.slow  # renders every environment, in helm processes
+
 
 @pytest.fixture
 def repo(tmp_path):
