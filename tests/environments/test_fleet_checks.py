@@ -110,3 +110,16 @@ def test_a_release_whose_values_do_not_render_with_its_chart(tmp_path):
 def test_a_broken_file_is_one_line(repo, change, message):
     edit_plan(repo, change)
     assert_one_line_error(cli("validate", "--all", "-q", root=repo), 2, message)
+
+
+def test_a_pin_to_a_chart_older_than_what_the_applications_set(tmp_path):
+    """A release from before global.priorityClassName: its closed schema refuses what the
+    Application sets, as Argo CD's render would."""
+    clone = fresh_clone(paths.ROOT, tmp_path / "clone")
+    link_cache(clone)
+    added = git(clone, "log", "--format=%H", "-1", "--fixed-strings", "--grep", "global.priorityClassName:").strip()
+    git(clone, "tag", "quikapp-0.0.9", f"{added}~1")
+    edit_plan(clone, lambda plan: plan["environments"]["staging"].update(chartVersion="0.0.9"))
+    code, problems, _ = across(clone)
+    assert (code, problems) == (1, ["staging: pinned to 0.0.9: values/staging.yaml at quikapp-0.0.9: global: "
+                                    "additional properties 'priorityClassName' not allowed"])

@@ -6,8 +6,9 @@
   must always schedule; the GPU nodes are tainted, so nothing else takes them).
 - Every environment fits its quota at its HPA ceilings with every Deployment rolling at once, or
   names in cappedCeilings the services whose ceilings its quota caps (capacity/demand.py).
-- Every environment's values of the release it is pinned to render with that release's chart:
-  the git tag quikapp-<version> (what the chart repository was published from); a version that is
+- Every environment's values of the release it is pinned to render with that release's chart, as
+  its Application renders them (the PostSync Job, the tier's PriorityClass): the git tag
+  quikapp-<version> (what the chart repository was published from); a version that is
   not released yet must be the chart's version in the working tree, which `validate` renders.
 """
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _pinned(plan: Plan) -> list[str]:
         tag = tags.tag_name(plan.chart, version)
         if git.git("tag", "--list", tag, check=False).strip():
             try:
-                object_diff.render_at(env.name, tag)
+                object_diff.render_at(env.name, tag, rendering.argocd(env.tier))  # as its Application renders
             except UserError as exc:
                 problems.append(f"{env.name}: pinned to {version}: {exc}")
         elif version != current:
