@@ -113,8 +113,15 @@ def test_promote_refuses_with_one_line(promoted_clone, tmp_path, served):
             "promote 0.1.2 --to dev: values/dev.yaml of quikapp-0.1.2 does not validate against chart quikapp "
             "0.1.2: global: additional properties 'zoneSpreading' not allowed")
     git(clone, "reset", "-q", "--hard", head)
-    # A pin edited by hand and not committed: promote would commit it unseen.
+    # An environment added after the release: that release has no values for it.
     plan = clone / "deploy/environments.yaml"
+    plan.write_text(plan.read_text() + "  perf:\n    cluster: quikapp-nonprod\n    namespace: quikapp-perf\n"
+                    "    tier: non-production\n    sync: automated\n    stage: 1\n    chartVersion: 0.1.0\n")
+    git(clone, "commit", "-qam", "perf, a new environment")
+    refused(promote(clone, url, env, NEXT, "perf"), 1,
+            f"promote {NEXT} --to perf: values/perf.yaml is not in release quikapp-{NEXT}")
+    git(clone, "reset", "-q", "--hard", head)
+    # A pin edited by hand and not committed: promote would commit it unseen.
     plan.write_text(plan.read_text() + "# draft\n")
     refused(promote(clone, url, env, NEXT, "qa"), 2,
             "deploy/environments.yaml: has changes that are not committed; commit or drop them first")
