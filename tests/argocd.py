@@ -1,14 +1,22 @@
-"""What Argo CD makes of deploy/argocd/: the ApplicationSets' git files generator expanded as Argo CD
-v3 expands it (applicationset/generators/git.go, utils.RenderTemplateParams, template/patch.go), and
-each generated Application's Helm source rendered with the flags Argo CD's repo server passes.
+"""What Argo CD makes of deploy/argocd/: the ApplicationSets' generators expanded as Argo CD v3
+(3.5) expands them (applicationset/generators/{matrix,git,list,cluster}.go, utils.RenderTemplateParams,
+template/patch.go), and each generated Application's Helm source rendered with the flags Argo CD's
+repo server passes.
 
-- Files: `git ls-files --full-name -z -- PATH` in the repository, Argo CD's default listing.
-- Parameters (goTemplate): the file's YAML object, plus `path` = {path, basename, filename,
-  basenameNormalized, filenameNormalized, segments}.
+- Git files: `git ls-files --full-name -z -- PATH` in the repository, Argo CD's default listing;
+  a file whose top level is a list gives one parameter set per item, any other one set: the file's
+  object, plus `path` = {path, basename, filename, basenameNormalized, filenameNormalized, segments}.
+- List: `elements`, then the items of `elementsYaml` (a YAML list) after it is rendered.
+- Clusters: the Argo CD cluster secrets whose labels match `selector.matchLabels`; each gives
+  {name, nameNormalized, server, project, metadata: {labels, annotations}}.
+- Matrix: the first child's parameter sets; for each, the second child with every string of it
+  rendered as a template over that set (utils.InterpolateGenerator), and each of its sets merged
+  with the first's (the first's keys win).
 - The template: every string and every map key of the Application is rendered on its own as a Go
   template with sprig's functions over the parameters; then templatePatch, rendered as one
   template, is merged over it (a strategic merge patch: maps merge, lists are replaced), and
-  spec.project is kept from the template.
+  spec.project is kept from the template. Applications get Argo CD's resources finalizer unless
+  the ApplicationSet's syncPolicy says preserveResourcesOnDeletion.
 - Go templates are rendered by helm's `tpl` (text/template with sprig, as Argo CD uses).
 """
 from __future__ import annotations
@@ -98,8 +106,44 @@ def merge_patch(base, patch):
     return patch
 
 
-def expand(appset_file: Path) -> list[dict]:
-    """The Applications the ApplicationSet generates, one per file its git files generator lists."""
+def git_params(generator: dict) -> list[dict]:
+    found = []
+    for entry in generator["files"]:
+        for file_path in git_files(entry["path"]):
+            content = yaml.safe_load((paths.ROOT / file_path).read_text())
+            items = content if isinstance(content, list) else [content or {}]
+            found += [{**item, "path": file_params(file_path)["path"]} for item in items]
+    return found
+
+
+def interpolate(generator: dict, params: dict) -> dict:
+    """Every string of a child generator rendered over the parameters of the one before it."""
+    texts = sorted(set(strings_in(generator)))
+    return _replace(generator, dict(zip(texts, go_templates(texts, params), strict=True)))
+
+
+def generate(generator: dict, clusters: list[dict], params: dict | None = None) -> list[dict]:
+    """The parameter sets of one generator (params: those of the matrix child before it)."""
+    if params is not None:
+        generator = interpolate(generator, params)
+    kind, spec = next(iter(generator.items()))
+    if kind == "git":
+        return git_params(spec)
+    if kind == "list":
+        return [*spec.get("elements", []), *(yaml.safe_load(spec.get("elementsYaml") or "[]") or [])]
+    if kind == "clusters":
+        wanted = (spec.get("selector") or {}).get("matchLabels") or {}
+        return [{"name": c["name"], "nameNormalized": sanitize_name(c["name"]), "server": c["server"],
+                 "project": c.get("project", ""), "metadata": {"labels": c["labels"], "annotations": {}}}
+                for c in clusters if all(c["labels"].get(k) == v for k, v in wanted.items())]
+    assert kind == "matrix", kind
+    first, second = spec["generators"]
+    return [{**b, **a} for a in generate(first, clusters) for b in generate(second, clusters, a)]
+
+
+def expand(appset_file: Path, clusters: list[dict]) -> list[dict]:
+    """The Applications the ApplicationSet generates, given Argo CD's registered clusters
+    ({name, server, labels} each)."""
     appset = yaml.safe_load(appset_file.read_text())
     spec = appset["spec"]
     assert spec["goTemplate"] is True
@@ -107,22 +151,29 @@ def expand(appset_file: Path) -> list[dict]:
     texts = sorted(set(strings_in(template)))
     apps = []
     for generator in spec["generators"]:
-        for entry in generator["git"]["files"]:
-            for file_path in git_files(entry["path"]):
-                params = file_params(file_path)
-                rendered = dict(zip(texts, go_templates(texts, params), strict=True))
-                app = _replace(template, rendered)
-                if spec.get("templatePatch"):
-                    patch = yaml.safe_load(go_templates([spec["templatePatch"]], params)[0])
-                    project = app["spec"]["project"]
-                    app = merge_patch(app, patch)
-                    app["spec"]["project"] = project
-                sync = spec.get("syncPolicy") or {}
-                if not sync.get("preserveResourcesOnDeletion") and not app["metadata"].get("finalizers"):
-                    app["metadata"]["finalizers"] = ["resources-finalizer.argocd.argoproj.io"]
-                app["metadata"].setdefault("namespace", appset["metadata"]["namespace"])
-                apps.append(app)
+        for params in generate(generator, clusters):
+            rendered = dict(zip(texts, go_templates(texts, params), strict=True))
+            app = _replace(template, rendered)
+            if spec.get("templatePatch"):
+                patch = yaml.safe_load(go_templates([spec["templatePatch"]], params)[0]) or {}
+                project = app["spec"]["project"]
+                app = merge_patch(app, patch)
+                app["spec"]["project"] = project
+            sync = spec.get("syncPolicy") or {}
+            if not sync.get("preserveResourcesOnDeletion") and not app["metadata"].get("finalizers"):
+                app["metadata"]["finalizers"] = ["resources-finalizer.argocd.argoproj.io"]
+            app["metadata"].setdefault("namespace", appset["metadata"]["namespace"])
+            apps.append(app)
     return apps
+
+
+def registered_clusters() -> list[dict]:
+    """Argo CD's clusters as a platform registers them for deploy/environments.yaml (each labelled
+    with its name), beside the in-cluster one Argo CD always knows, which no environment names."""
+    plan = yaml.safe_load((paths.ROOT / "deploy" / "environments.yaml").read_text())
+    return [{"name": "in-cluster", "server": "https://kubernetes.default.svc", "labels": {}},
+            *({"name": name, "server": f"https://{name}.k8s.quikapp.dev",
+               "labels": {"quikapp.dev/cluster": name}} for name in plan["clusters"])]
 
 
 def helm_template(chart: str, cwd: Path, app: dict, source: dict, value_files: list[Path],

@@ -74,12 +74,19 @@ def signing_key(tmp_path):
         subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True)
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """No request log on stderr, which a command run in the test's process shares."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture
 def served(tmp_path):
     """A folder served over HTTP on 127.0.0.1: (folder, url), stopped after the test."""
     folder = tmp_path / "http-repo"
     folder.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

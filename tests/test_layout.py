@@ -23,7 +23,8 @@ MAY_IMPORT = {
     "netpol": {"core", "release", "catalogue"},
     "capacity": {"core", "cluster"},
     "checks": {"core", "cluster", "capacity"},
-    "commands": {"core", "release", "catalogue", "cluster", "netpol", "capacity", "checks"},
+    "environments": {"core", "release", "catalogue", "cluster", "netpol", "capacity", "checks"},
+    "commands": {"core", "release", "catalogue", "cluster", "netpol", "capacity", "checks", "environments"},
 }
 
 

@@ -43,10 +43,15 @@ def values_of(env: str) -> dict:
 
 
 def ceiling_of(env: str, svc: service_table.Service) -> int:
-    """The catalogue's ceiling, or the one the environment's values file sets for the service."""
-    values = values_of(env)
-    entry = ((values.get(svc.stack) or {}).get("services") or {}).get(svc.name) or {}
-    return (entry.get("autoscaling") or {}).get("maxReplicas", svc.max_replicas)
+    """The catalogue's ceiling, or the one the environment's values file sets: for the service, else
+    for the GPU services of python (gpuDefaults), else for its stack (defaults)."""
+    values = values_of(env).get(svc.stack) or {}
+    layers = [values.get("defaults") or {}, *([values.get("gpuDefaults") or {}] if svc.gpu else []),
+              ((values.get("services") or {}).get(svc.name) or {})]
+    ceiling = svc.max_replicas
+    for layer in layers:
+        ceiling = (layer.get("autoscaling") or {}).get("maxReplicas", ceiling)
+    return ceiling
 
 
 def every_service(check: Callable[[service_table.Service], None]) -> None:

@@ -63,7 +63,8 @@ def test_dev_to_live_text_is_grouped_and_stable():
     lines = first.stdout.splitlines()
     assert lines[0] == "dev -> live"
     at = lines.index("~ HorizontalPodAutoscaler/auth-service-hpa")
-    assert lines[at + 1] == "  ~ spec.minReplicas: 2 -> 5"
+    # dev's ceilings are 4 (values/dev.yaml); live runs the catalogue's from a higher floor.
+    assert lines[at + 1:at + 3] == ["  ~ spec.maxReplicas: 4 -> 20", "  ~ spec.minReplicas: 2 -> 5"]
     assert "  ~ data.LOG_LEVEL: debug -> warn" in lines
     assert "+ PodDisruptionBudget/auth-service-pdb (added)" in lines
     kinds = [line.split(" (")[0] for line in lines if line and line[0].isupper() and " (" in line]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from quikapp_charts.core import paths
+from quikapp_charts.checks import preflight
+from quikapp_charts.core import paths, rendering
 from support import cli
 
 
@@ -26,3 +27,42 @@ def test_staging_and_live_name_the_empty_key_vault_identity_even_so(tmp_path):
     assert result.code == 1
     assert "global.keyVault.tenantId and clientId empty" in result.stdout
     assert "Key Vault identity azure-kv-secrets" in result.stderr
+
+
+class FakeCluster:
+    """A cluster that answers `get` from a dict of (kind, name) -> object."""
+
+    def __init__(self, objects: dict):
+        self.objects = objects
+
+    def get(self, kind: str, name: str) -> dict | None:
+        return self.objects.get((kind, name))
+
+
+def available(status: str) -> dict:
+    return {"status": {"conditions": [{"type": "Available", "status": status}]}}
+
+
+def test_the_metrics_apis_the_hpas_read_must_be_served():
+    """elixir-realtime scales on a Pods metric (custom.metrics.k8s.io), the others on cpu and memory
+    (metrics.k8s.io): each API registered and Available, else named with the HPAs that read it."""
+    objects = rendering.render("dev").objects
+    cluster = FakeCluster({("apiservice", "v1beta1.metrics.k8s.io"): available("True")})
+    rows = {c.subject: c for c in preflight.metrics_apis(cluster, objects)}
+    assert set(rows) == {"v1beta1.metrics.k8s.io", "v1beta1.custom.metrics.k8s.io"}
+    assert rows["v1beta1.metrics.k8s.io"].ok and rows["v1beta1.metrics.k8s.io"].detail == "available; read by 33 HPAs"
+    custom = rows["v1beta1.custom.metrics.k8s.io"]
+    assert (custom.ok, custom.detail) == (False, "not registered; read by elixir-realtime-hpa")
+    cluster.objects[("apiservice", "v1beta1.custom.metrics.k8s.io")] = available("False")
+    custom = {c.subject: c for c in preflight.metrics_apis(cluster, objects)}["v1beta1.custom.metrics.k8s.io"]
+    assert (custom.ok, custom.detail) == (False, "not available; read by elixir-realtime-hpa")
+
+
+def test_the_priority_class_the_pods_name_must_exist():
+    objects = rendering.render("live", extra=rendering.argocd("production")).objects
+    (row,) = preflight.priority_classes(FakeCluster({}), objects)
+    assert (row.subject, row.ok) == ("quikapp-production", False)
+    assert row.detail == "not in the cluster (kubectl apply -f deploy/priorityclasses.yaml)"
+    (row,) = preflight.priority_classes(FakeCluster({("priorityclass", "quikapp-production"): {}}), objects)
+    assert row.ok
+    assert preflight.priority_classes(FakeCluster({}), rendering.render("live").objects) == []

@@ -1,5 +1,7 @@
-"""`quikapp-charts render`: Argo CD's render of an environment, to stdout, one file or one file per
-object, written atomically; bad input is one line and writes nothing."""
+"""`quikapp-charts render`: what Argo CD applies of an environment (or, `--for helm`, what helm
+installs), to stdout, one file or one file per object, written atomically; bad input is one line
+and writes nothing. (tests/charts/test_argocd.py checks the default against the generated
+Applications' own render.)"""
 from __future__ import annotations
 
 import yaml
@@ -7,14 +9,27 @@ import yaml
 from support import add_to_values, assert_one_line_error, cli, make_workspace
 
 
-def test_stdout_is_exactly_the_argo_cd_render(rendered):
-    result = cli("render", "dev")
+def test_for_helm_is_exactly_the_helm_render(rendered):
+    result = cli("render", "dev", "--for", "helm")
     assert result.code == 0, result.stderr
     assert result.stdout == rendered["dev"].text
 
 
+def test_argocd_render_has_the_post_sync_job_and_no_test_hook(rendered):
+    objects = cli("render", "dev", "-o", "json").json["objects"]
+    helm_only = [o for o in rendered["dev"].all if o["kind"] == "Pod"]
+    assert [o["metadata"]["annotations"]["helm.sh/hook"] for o in helm_only] == ["test"]
+    jobs = [o for o in objects if o["kind"] == "Job"]
+    assert [j["metadata"]["annotations"]["argocd.argoproj.io/hook"] for j in jobs] == ["PostSync"]
+    # dev is a non-production environment: its pods get that tier's PriorityClass, nothing else differs.
+    for obj in objects:
+        if obj["kind"] == "Deployment":
+            assert obj["spec"]["template"]["spec"].pop("priorityClassName") == "quikapp-non-production"
+    assert sorted(map(str, objects)) == sorted(map(str, [o for o in rendered["dev"].all if o["kind"] != "Pod"] + jobs))
+
+
 def test_out_writes_one_file_and_no_temporary_files(tmp_path, rendered):
-    result = cli("render", "live", "--out", str(tmp_path / "out"))
+    result = cli("render", "live", "--for", "helm", "--out", str(tmp_path / "out"))
     assert result.code == 0, result.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["live.yaml"]
     assert (tmp_path / "out" / "live.yaml").read_text() == rendered["live"].text
@@ -22,7 +37,7 @@ def test_out_writes_one_file_and_no_temporary_files(tmp_path, rendered):
 
 def test_split_writes_one_file_per_object(tmp_path, rendered):
     out = tmp_path / "split"
-    result = cli("render", "staging", "--out", str(out), "--split", "--output", "json")
+    result = cli("render", "staging", "--for", "helm", "--out", str(out), "--split", "--output", "json")
     assert result.code == 0, result.stderr
     expected = rendered["staging"].all
     files = sorted(out.iterdir())
@@ -41,7 +56,7 @@ def test_split_writes_one_file_per_object(tmp_path, rendered):
 
 
 def test_json_is_the_parsed_objects(rendered):
-    result = cli("render", "local", "-o", "json")
+    result = cli("render", "local", "--for", "helm", "-o", "json")
     assert result.code == 0, result.stderr
     assert result.json["namespace"] == "quikapp-local"
     assert result.json["objects"] == rendered["local"].all
@@ -50,7 +65,7 @@ def test_json_is_the_parsed_objects(rendered):
 def test_skip_tests_leaves_out_the_helm_test_pod(rendered):
     with_tests = [o for o in rendered["qa"].all if "helm.sh/hook" in o["metadata"].get("annotations", {})]
     assert with_tests, "the umbrella renders a helm test hook"
-    objects = cli("render", "qa", "--skip-tests", "-o", "json").json["objects"]
+    objects = cli("render", "qa", "--for", "helm", "--skip-tests", "-o", "json").json["objects"]
     assert len(objects) == len(rendered["qa"].all) - len(with_tests)
     assert not [o for o in objects if "helm.sh/hook" in o["metadata"].get("annotations", {})]
 

@@ -16,7 +16,7 @@ COMMANDS = {
     "generate": "generate", "render": "render", "validate": "validate", "list": "list_services",
     "netpol": "netpol", "diff": "diff", "new-env": "new_env", "cluster": "cluster",
     "capacity": "capacity", "preflight": "preflight", "bump": "bump", "package": "package",
-    "publish": "publish", "versions": "versions", "release": "release",
+    "publish": "publish", "versions": "versions", "release": "release", "promote": "promote",
 }
 
 

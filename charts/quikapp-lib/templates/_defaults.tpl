@@ -262,6 +262,8 @@ keyVault:
 configMapName: quikapp-config
 ## @param serviceAccountName dns-name The ServiceAccount the pods run as.
 serviceAccountName: quikapp-service
+## @param priorityClassName dns-name? PriorityClass of every service's pods (quikapp-production or quikapp-non-production, set by the Argo CD Applications from the environment's tier); empty: none.
+priorityClassName: ""
 ## @param config config-entries quikapp-config entries besides ENVIRONMENT.
 config:
   ## @param config.LOG_LEVEL enum[debug,info,warn,error] Log level of every service.

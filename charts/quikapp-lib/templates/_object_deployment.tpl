@@ -31,6 +31,9 @@ spec:
         {{- end }}
     spec:
       serviceAccountName: {{ $global.serviceAccountName | quote }}
+      {{- with $global.priorityClassName }}
+      priorityClassName: {{ . | quote }}
+      {{- end }}
       automountServiceAccountToken: false
       securityContext:
         {{- include "quikapp.util.toYaml" (dict "ctx" $ctx "value" $svc.podSecurityContext) | nindent 8 }}

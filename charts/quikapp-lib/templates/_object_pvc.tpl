@@ -1,6 +1,8 @@
 {{/*
 Usage: {{ include "quikapp.object.PersistentVolumeClaim" (dict "ctx" $ "svc" $svc) }}
-The model volume of a GPU service. Kept on uninstall: models are expensive to rebuild.
+The model volume of a GPU service, kept: models are expensive to rebuild. Helm keeps it on uninstall
+(resource-policy), Argo CD neither prunes it when it leaves the render (Prune=false) nor deletes it
+with its Application (Delete=false).
 */}}
 {{- define "quikapp.object.PersistentVolumeClaim" -}}
 {{- $svc := .svc -}}
@@ -11,6 +13,7 @@ metadata:
   {{- include "quikapp.part.metadata" (dict "ctx" .ctx "svc" $svc "name" (include "quikapp.settings.modelClaimName" $svc)) | nindent 2 }}
   annotations:
     helm.sh/resource-policy: keep
+    argocd.argoproj.io/sync-options: Prune=false,Delete=false
 spec:
   accessModes:
     {{- toYaml $storage.accessModes | nindent 4 }}

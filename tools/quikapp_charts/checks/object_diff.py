@@ -199,9 +199,9 @@ def _resolve(ref: str) -> str:
     return result.stdout.decode().strip()
 
 
-def render_at(env: str, ref: str) -> RenderedEnv:
+def render_at(env: str, ref: str, extra: list[str] | None = None) -> RenderedEnv:
     """Render env from the charts and values of a git revision (git archive into a temporary
-    folder, removed afterwards)."""
+    folder, removed afterwards), with helm's extra arguments."""
     commit = _resolve(ref)
     root = Path(paths.ROOT)
     tree = [str(p.relative_to(root)) for p in (paths.CHARTS, paths.VALUES)]
@@ -222,9 +222,10 @@ def render_at(env: str, ref: str) -> RenderedEnv:
             raise UserError(f"values/{env}.yaml: not in {ref} (a new environment has nothing to "
                             "compare with)")
         try:
-            rendered = rendering.render(env, values_dir=values_dir, chart=chart)
+            rendered = rendering.render(env, values_dir=values_dir, chart=chart, extra=extra)
         except UserError as exc:
-            message = str(exc).removeprefix(f"values/{env}.yaml: ")
+            # helm names the file it read, the temporary copy: say which file of which revision.
+            message = str(exc).removeprefix(f"{paths.shown(values_dir / f'{env}.yaml')}: ").removeprefix(f"values/{env}.yaml: ")
             raise UserError(f"values/{env}.yaml at {ref}: {message}") from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,8 +1,9 @@
 """What a target cluster must hold before an environment installs, checked against the
 environment's render: its namespace with Pod Security labels, the Secrets Store CSI driver and its
 SecretProviderClass CRD, the StorageClasses, IngressClasses and cert-manager ClusterIssuers the
-objects name, GPU nodes (label, taint, enough nvidia.com/gpu for the floor), room in the
-namespace's quotas, and the Key Vault identity where an environment must name one.
+objects name, GPU nodes (label, taint, enough nvidia.com/gpu for the floor), the PriorityClass
+the pods name, the metrics APIs the HPAs read, room in the namespace's quotas, and the Key Vault
+identity where an environment must name one.
 
 The cluster is read with kubectl (get, never anything that writes), with --kubeconfig when given.
 """
@@ -25,6 +26,10 @@ SPC_CRD = "secretproviderclasses.secrets-store.csi.x-k8s.io"
 ISSUER_CRD = "clusterissuers.cert-manager.io"
 ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 GPU_TAINT = GPU
+# The APIService the HPA controller reads each type of metric from.
+METRICS_APIS = {"Resource": "v1beta1.metrics.k8s.io", "ContainerResource": "v1beta1.metrics.k8s.io",
+                "Pods": "v1beta1.custom.metrics.k8s.io", "Object": "v1beta1.custom.metrics.k8s.io",
+                "External": "v1beta1.external.metrics.k8s.io"}
 # Environments whose Key Vault identity must be filled in (the others may run without one).
 IDENTITY_REQUIRED = ("staging", "live", "production")
 
@@ -149,6 +154,32 @@ def gpu_nodes(cluster: Cluster, objects: list[dict]) -> list[Check]:
     ]
 
 
+def metrics_apis(cluster: Cluster, objects: list[dict]) -> list[Check]:
+    """The metrics APIs the HPAs read (an HPA whose API is not served never scales, and Argo CD
+    shows it Degraded): its APIService registered and Available."""
+    wanted: dict[str, set[str]] = {}
+    for hpa in _of(objects, "HorizontalPodAutoscaler"):
+        for metric in (hpa.get("spec") or {}).get("metrics") or []:
+            if metric.get("type") in METRICS_APIS:
+                wanted.setdefault(METRICS_APIS[metric["type"]], set()).add(hpa["metadata"]["name"])
+    checks = []
+    for api, hpas in sorted(wanted.items()):
+        found = cluster.get("apiservice", api)
+        conditions = ((found or {}).get("status") or {}).get("conditions") or []
+        available = any(c.get("type") == "Available" and c.get("status") == "True" for c in conditions)
+        readers = ", ".join(sorted(hpas)) if len(hpas) <= 2 else f"{len(hpas)} HPAs"
+        state = "available" if available else "not available" if found else "not registered"
+        checks.append(Check("metrics API", api, available, f"{state}; read by {readers}"))
+    return checks
+
+
+def priority_classes(cluster: Cluster, objects: list[dict]) -> list[Check]:
+    names = sorted({spec.get("priorityClassName") or "" for spec in _pod_specs(objects)} - {""})
+    return [Check("PriorityClass", name, cluster.get("priorityclass", name) is not None,
+                  "exists" if cluster.get("priorityclass", name) is not None else
+                  "not in the cluster (kubectl apply -f deploy/priorityclasses.yaml)") for name in names]
+
+
 def quota_room(cluster: Cluster, env: str, ns: str, objects: list[dict]) -> list[Check]:
     """Each quota of the namespace that this release does not render must leave room for the
     environment's floor with a rolling surge (what the release's own quota admits, `capacity` checks)."""
@@ -191,6 +222,7 @@ def run_all(cluster: Cluster, env: str, ns: str, objects: list[dict], global_val
     if not ok:
         return checks
     for check in (namespace(cluster, ns), secrets_store(cluster, objects), storage(cluster, objects),
-                  ingress(cluster, objects), gpu_nodes(cluster, objects), quota_room(cluster, env, ns, objects)):
+                  ingress(cluster, objects), gpu_nodes(cluster, objects), priority_classes(cluster, objects),
+                  metrics_apis(cluster, objects), quota_room(cluster, env, ns, objects)):
         checks += check
     return checks

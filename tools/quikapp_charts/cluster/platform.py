@@ -4,10 +4,14 @@ the local cluster as it does on a prepared one: each environment's namespace wit
 `restricted`, a volume for each model claim (the StorageClasses the claims name are static ones:
 no provisioner runs, so the volumes exist beforehand and the claims bind to them), the `nginx`
 IngressClass and the cert-manager ClusterIssuers the Ingresses name (a stand-in of cert-manager's
-ClusterIssuer resource: nothing issues certificates). `quikapp-charts preflight` checks the same."""
+ClusterIssuer resource: nothing issues certificates), the tiers' PriorityClasses. No metrics API
+is served (kwok runs no containers, so no metrics server): the HPAs stay at their floors.
+`quikapp-charts preflight` checks the same."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+
+import yaml
 
 from quikapp_charts.cluster.install import namespace_object
 from quikapp_charts.cluster.kube import apply, kubectl_json, say, wait_for
@@ -36,6 +40,12 @@ def ingress_class(name: str) -> dict:
             "metadata": {"name": name, "labels": MANAGED}, "spec": {"controller": "k8s.io/ingress-nginx"}}
 
 
+def priority_classes() -> list[dict]:
+    """The tiers' PriorityClasses, as deploy/priorityclasses.yaml has the platform apply them."""
+    found = yaml.safe_load_all((paths.ROOT / "deploy" / "priorityclasses.yaml").read_text())
+    return [{**obj, "metadata": {**obj["metadata"], "labels": MANAGED}} for obj in found if obj]
+
+
 def _established(name: str) -> bool:
     conditions = (kubectl_json("get", "crd", name).get("status") or {}).get("conditions") or []
     return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
@@ -53,7 +63,8 @@ def prepare_environments() -> None:
     issuers = sorted({(i["metadata"].get("annotations") or {}).get(ISSUER_ANNOTATION) for i in ingresses} - {None})
     say(f"preparing {len(envs)} environments: namespaces, {len(claims)} model volumes, "
         f"IngressClass {', '.join(classes)}, ClusterIssuer {', '.join(issuers)}")
-    apply([namespace_object(ns) for ns in namespaces] + [ingress_class(c) for c in classes] + [issuer_crd()])
+    apply([namespace_object(ns) for ns in namespaces] + [ingress_class(c) for c in classes] + [issuer_crd()]
+          + priority_classes())
     spare_volumes(claims)
     wait_for(f"CRD {ISSUER_CRD} established", lambda: _established(ISSUER_CRD), timeout=180)
     apply([{"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": {"name": name, "labels": MANAGED},

@@ -8,7 +8,10 @@ copied from ENV's with every comment kept (ruamel.yaml round trip), and made NAM
 - the opening comment's namespace and file name.
 
 The file is rendered and validated (values schema, template checks, Kubernetes schemas) before it
-is written; when that fails nothing is written. Other values that still mention ENV (its Kafka
+is written; when that fails nothing is written. When ENV is an Argo CD environment, NAME is added to
+deploy/environments.yaml where ENV runs and as ENV runs (cluster, tier, so a copy of live syncs by
+hand, stage, chart version) and to the Argo CD project's destinations; a NAME whose namespace is
+another environment's on that cluster is refused before anything is written. Other values that still mention ENV (its Kafka
 brokers, its image tag) are listed for review, not guessed at.
 """
 from __future__ import annotations
@@ -30,6 +33,7 @@ from quikapp_charts.core.errors import CheckFailed, UserError
 from quikapp_charts.core.files import write_atomically
 from quikapp_charts.core.inventory import inventory
 from quikapp_charts.core.yaml_roundtrip import roundtrip
+from quikapp_charts.environments import plan as env_plan
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 NAMESPACE_PREFIX = "quikapp-"
@@ -183,17 +187,26 @@ def command(name: str, source: str | None, output: str) -> None:
     if target.exists():
         raise UserError(f"values/{name}.yaml: environment '{name}' already exists")
     new = derive(name, source)
+    placed = env_plan.placed_like(name, new.namespace, source)
     objects = validate(new)
     if target.exists():  # created while we were rendering
         raise UserError(f"values/{name}.yaml: environment '{name}' already exists")
     write_atomically(target, new.text)
+    if placed is not None:
+        env_plan.add(placed)
     if output == "json":
         console.emit_json({"env": name, "from": source, "file": str(target), "namespace": new.namespace,
-                           "hosts": new.hosts, "objects": objects, "notes": new.notes})
+                           "hosts": new.hosts, "objects": objects, "notes": new.notes,
+                           "argocd": placed.row() if placed else None})
         return
     out = console.console()
     out.print(f"[green]wrote[/] values/{name}.yaml from values/{source}.yaml: namespace "
               f"{new.namespace}, {objects} objects valid")
+    if placed is not None:
+        out.print(f"Argo CD: {name} on cluster {placed.cluster}, {placed.tier}, sync {placed.sync}, stage "
+                  f"{placed.stage}, chart {placed.chart_version} ({env_plan.FILE}, {env_plan.PROJECT})", markup=False)
+    else:
+        out.print(f"Argo CD: none ({source} is not in {env_plan.FILE}, and neither is {name})", markup=False)
     for path, host in new.hosts.items():
         out.print(f"  {path}: ", end="", markup=False)
         out.print(host, markup=False)

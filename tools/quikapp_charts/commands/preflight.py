@@ -9,6 +9,12 @@ import click
 
 from quikapp_charts.checks import preflight as preflight_checks
 from quikapp_charts.core import console, rendering
+from quikapp_charts.environments import plan as env_plan
+
+
+def argo_envs() -> list[str]:
+    """An Argo CD environment is checked against what its Application applies."""
+    return list(env_plan.load().environments) if env_plan.exists() else []
 
 
 @click.command("preflight")
@@ -18,9 +24,10 @@ from quikapp_charts.core import console, rendering
 @console.output_option
 def command(env: str, kubeconfig: Path | None, output: str) -> None:
     """Check a cluster and ENV's values before an install: namespace and Pod Security, Secrets Store
-    CSI driver, StorageClasses, IngressClasses, ClusterIssuers, GPU nodes, quota room, Key Vault identity."""
+    CSI driver, StorageClasses, IngressClasses, ClusterIssuers, GPU nodes, PriorityClass, metrics APIs,
+    quota room, Key Vault identity."""
     values = rendering.values_of(env)
-    rendered = rendering.render(env)
+    rendered = rendering.render(env, extra=env_plan.argocd_args(env) if env in argo_envs() else None)
     checks = preflight_checks.run_all(preflight_checks.Cluster(kubeconfig), env, rendered.namespace,
                                       rendered.objects, values.get("global") or {})
     missing = [c for c in checks if not c.ok]

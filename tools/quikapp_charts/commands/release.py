@@ -21,6 +21,8 @@ from quikapp_charts.core import console, paths
 from quikapp_charts.core.errors import UserError
 from quikapp_charts.core.files import write_atomically
 from quikapp_charts.core.git import git
+from quikapp_charts.environments import plan as env_plan
+from quikapp_charts.environments import promotion
 from quikapp_charts.release import archives, chart_versions, tags
 from quikapp_charts.release import notes as release_notes
 from quikapp_charts.release.archive_options import archive_options, signer_of
@@ -29,6 +31,7 @@ CHANGES = "artifacthub.io/changes"
 SIGN_KEY = "artifacthub.io/signKey"
 SNAPSHOTS = "tests/charts/test_snapshots.py"
 KEY_URL = "https://charts.quikapp.dev/pubkey.asc"
+UMBRELLA = "quikapp"
 
 
 def plan(chart: str, part: str, app_version: str | None) -> tuple[dict, dict, dict]:
@@ -89,6 +92,9 @@ def cut(rows: list[dict], changes: dict, charts: dict, commits: dict, app_versio
     try:
         write_release(changes, charts, commits, app_version, signer, key_url, created)
         snapshots = ["tests/charts/__snapshots__"] if (paths.ROOT / "tests/charts/__snapshots__").is_dir() else []
+        # A new umbrella release goes to the first stage (dev) with it; promote takes it further.
+        if UMBRELLA in changes and promotion.raise_first_stage(UMBRELLA, changes[UMBRELLA][1]):
+            snapshots.append(env_plan.FILE)
         # What the release changed and the files it made; nothing else of the checkout.
         git("add", "--update", "--", "charts", *snapshots)
         git("add", "--", *(str(path) for path in created if path.exists()))

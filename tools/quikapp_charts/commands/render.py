@@ -1,6 +1,9 @@
-"""`quikapp-charts render ENV [--out DIR] [--split]`: the manifests of one environment exactly as
-Argo CD renders them (`helm template` with the release name, namespace, target Kubernetes version
-and --include-crds; see rendering.py).
+"""`quikapp-charts render ENV [--out DIR] [--split] [--for argocd|helm]`: the manifests of one
+environment as Argo CD applies them (`helm template` with the release name, namespace, target
+Kubernetes version and --include-crds, see rendering.py; with the Applications' valuesObject, so
+the post-deploy check is a PostSync Job and the pods have their tier's PriorityClass, and without
+the `helm test` hook, which Argo CD skips).
+`--for helm` is what `helm install -f values/ENV.yaml` installs: the test hook, no Job.
 
 Without --out the YAML goes to stdout. With --out DIR it is written to DIR/<env>.yaml, or with
 --split to one file per object, DIR/<kind>-<name>.yaml. Nothing is written unless the whole render
@@ -17,6 +20,7 @@ import click
 from quikapp_charts.core import console, rendering
 from quikapp_charts.core.errors import UserError
 from quikapp_charts.core.files import write_atomically
+from quikapp_charts.environments import plan as env_plan
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
@@ -83,14 +87,16 @@ def write(rendered: rendering.Rendered, out: Path, split: bool) -> list[Path]:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write into this directory instead of stdout (DIR/<env>.yaml).")
 @click.option("--split", is_flag=True, help="With --out: one file per object, <kind>-<name>.yaml.")
-@click.option("--skip-tests", is_flag=True,
-              help="Leave out the helm test hook Pod (Argo CD ignores it; helm install keeps it).")
+@click.option("--for", "target", type=click.Choice(["argocd", "helm"]), default="argocd", show_default=True,
+              help="argocd: what the Applications apply; helm: what `helm install` installs (the test hook).")
+@click.option("--skip-tests", is_flag=True, help="With --for helm: leave out the helm test hook Pod.")
 @console.output_option
-def command(env: str, out: Path | None, split: bool, skip_tests: bool, output: str) -> None:
-    """Render ENV exactly as Argo CD does (values/ENV.yaml over charts/quikapp)."""
+def command(env: str, out: Path | None, split: bool, target: str, skip_tests: bool, output: str) -> None:
+    """Render ENV as Argo CD applies it (values/ENV.yaml over charts/quikapp), or as helm installs it."""
     if split and out is None:
         raise UserError("--split: needs --out DIR")
-    rendered = rendering.render(env, extra=["--skip-tests"] if skip_tests else None)
+    extra = env_plan.argocd_args(env) if target == "argocd" else ["--skip-tests"] if skip_tests else None
+    rendered = rendering.render(env, extra=extra)
     if out is None:
         if output == "json":
             console.emit_json({"env": env, "namespace": rendered.namespace,

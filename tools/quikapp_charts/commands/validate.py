@@ -23,6 +23,8 @@ from quikapp_charts.checks import kube_schemas
 from quikapp_charts.core import console, paths, rendering
 from quikapp_charts.core.errors import CheckFailed, UserError
 from quikapp_charts.core.inventory import inventory
+from quikapp_charts.environments import checks as fleet
+from quikapp_charts.environments import plan as env_plan
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Result:
     problems: list[str] = field(default_factory=list)  # objects the Kubernetes schemas reject
     summary: dict = field(default_factory=dict)
     seconds: float = 0.0
+    facts: fleet.Facts | None = None  # for the checks across environments (--all)
 
     @property
     def status(self) -> str:
@@ -50,12 +53,13 @@ class Result:
 
     def to_json(self) -> dict:
         data = asdict(self)
+        data.pop("facts")
         data["result"] = self.status
         data["seconds"] = round(self.seconds, 2)
         return data
 
 
-def check(env: str) -> Result:
+def check(env: str, plan: env_plan.Plan | None = None) -> Result:
     """Render and check one environment; never raises for what the check is about."""
     started = time.perf_counter()
     result = Result(env)
@@ -73,6 +77,9 @@ def check(env: str) -> Result:
     result.namespace = rendered.namespace
     result.problems = kube_schemas.problems(objects, rendering.kube_version())
     result.summary = inventory(env, rendered.namespace, objects).summary
+    if plan is not None:
+        entry = plan.environments.get(env)
+        result.facts = fleet.facts(env, rendered.namespace, objects, entry.capped_ceilings if entry else ())
     result.seconds = time.perf_counter() - started
     return result
 
@@ -89,17 +96,17 @@ def selected(envs: tuple[str, ...], every: bool) -> list[str]:
     return list(dict.fromkeys(envs))
 
 
-def run(envs: list[str], jobs: int, quiet: bool = True) -> list[Result]:
+def run(envs: list[str], jobs: int, quiet: bool = True, plan: env_plan.Plan | None = None) -> list[Result]:
     """Check envs, up to `jobs` at a time; results in the order of envs."""
     results: dict[str, Result] = {}
     with console.steps("validating", len(envs), quiet) as progress:
         if jobs <= 1 or len(envs) == 1:
             for env in envs:
-                results[env] = check(env)
+                results[env] = check(env, plan)
                 progress.advance(env, results[env].short)
         else:
             with ThreadPoolExecutor(max_workers=min(jobs, len(envs))) as pool:
-                futures = {pool.submit(check, env): env for env in envs}
+                futures = {pool.submit(check, env, plan): env for env in envs}
                 for future in as_completed(futures):
                     result = future.result()
                     results[result.env] = result
@@ -132,9 +139,41 @@ def namespaces_line(results: list[Result]) -> str:
     return "Namespaces: quikapp-<env>" + (f", except {', '.join(other)}" if other else "")
 
 
+def fleet_table(plan: env_plan.Plan, results: list[Result]) -> Table:
+    """The Argo CD environments: where each runs and what, and each cluster's GPU floors against its pool."""
+    found = {r.env: r.facts for r in results if r.facts}
+    floors = fleet.gpu_floors(plan, found)
+    t = Table(title="Argo CD environments (deploy/environments.yaml)", title_justify="left",
+              box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+              caption="GPU floor: nvidia.com/gpu at the HPA minimums; per cluster, the sum against its pool",
+              caption_justify="left")
+    for heading in ("Stage", "Env", "Cluster", "Tier", "Chart", "Sync", "GPU floor"):
+        t.add_column(heading, justify="right" if heading in ("Stage", "GPU floor") else "left")
+    for env in plan.environments.values():
+        facts = found.get(env.name)
+        t.add_row(str(env.stage), env.name, env.cluster, env.tier, env.chart_version, env.sync,
+                  str(facts.gpu_floor) if facts else "-")
+    t.add_section()
+    for cluster, pool in plan.gpu_pools.items():
+        colour = "green" if floors[cluster] <= pool else "red"
+        t.add_row("", "", cluster, "", "", "", f"[{colour}]{floors[cluster]} of {pool}[/]")
+    return t
+
+
+def fleet_json(plan: env_plan.Plan, results: list[Result], problems: list[str]) -> dict:
+    found = {r.env: r.facts for r in results if r.facts}
+    floors = fleet.gpu_floors(plan, found)
+    return {"environments": [{**e.row(), "gpuFloor": found[e.name].gpu_floor if e.name in found else None}
+                             for e in plan.environments.values()],
+            "clusters": [{"cluster": c, "gpuPool": pool, "gpuFloors": floors[c]} for c, pool in plan.gpu_pools.items()],
+            "problems": problems}
+
+
 @click.command("validate", epilog=console.EXIT_CODES)
 @click.argument("envs", nargs=-1, metavar="[ENV]...")
-@click.option("--all", "every", is_flag=True, help="Every environment in values/ (the default).")
+@click.option("--all", "every", is_flag=True,
+              help="Every environment in values/ (the default), and the Argo CD environments against each "
+                   "other and their clusters (deploy/environments.yaml).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="the number of CPUs", help="Environments checked at the same time.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
@@ -143,24 +182,42 @@ def command(envs: tuple[str, ...], every: bool, jobs: int, quiet: bool, output: 
     """Render each environment (values schema and template checks included) and check every
     object against the Kubernetes schemas; a table of what each environment deploys."""
     names = selected(envs, every)
-    results = run(names, jobs, quiet)
+    plan = env_plan.load() if not envs and env_plan.exists() else None
+    results = run(names, jobs, quiet, plan)
     failed = [r for r in results if r.status != "ok"]
+    across = fleet.problems(plan, {r.env: r.facts for r in results if r.facts}) if plan else []
     if output == "json":
-        console.emit_json({"kubeVersion": rendering.kube_version(), "ok": not failed,
-                           "environments": [r.to_json() for r in results]})
+        console.emit_json({"kubeVersion": rendering.kube_version(), "ok": not failed and not across,
+                           "environments": [r.to_json() for r in results],
+                           **({"argocd": fleet_json(plan, results, across)} if plan else {})})
     else:
-        out = console.console()
-        out.print(table(results))
-        out.print(namespaces_line(results))
-        for r in results:
-            if r.error is not None:
-                out.print(f"[red]{r.env}[/]: ", end="")
-                out.print(r.error, markup=False)
-            for problem in r.problems:
-                out.print(f"[red]{r.env}[/]: ", end="")
-                out.print(problem, markup=False)
-        if not failed:
-            out.print(f"[green]{len(results)} environment{'s' if len(results) > 1 else ''} valid[/]")
+        print_text(results, plan, across)
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(results)} environments have problems: "
                           + ", ".join(r.env for r in failed))
+    if across:
+        raise CheckFailed(f"{len(across)} problem(s) across the Argo CD environments")
+
+
+def print_text(results: list[Result], plan: env_plan.Plan | None, across: list[str]) -> None:
+    out = console.console()
+    out.print(table(results))
+    out.print(namespaces_line(results))
+    for r in results:
+        if r.error is not None:
+            out.print(f"[red]{r.env}[/]: ", end="")
+            out.print(r.error, markup=False)
+        for problem in r.problems:
+            out.print(f"[red]{r.env}[/]: ", end="")
+            out.print(problem, markup=False)
+    if not any(r.status != "ok" for r in results):
+        out.print(f"[green]{len(results)} environment{'s' if len(results) > 1 else ''} valid[/]")
+    if plan is None:
+        return
+    out.print()
+    out.print(fleet_table(plan, results))
+    for problem in across:
+        out.print("[red]across[/]: ", end="")
+        out.print(problem, markup=False)
+    if not across:
+        out.print("[green]the Argo CD environments fit their clusters and quotas, and their pinned releases render[/]")

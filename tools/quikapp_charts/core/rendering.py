@@ -16,6 +16,15 @@ from quikapp_charts.core.errors import UserError
 from quikapp_charts.core.yaml_loader import SAFE_LOADER, RenderLoader
 
 RELEASE = "quikapp"
+# What the Argo CD Applications (deploy/argocd/) make of a render: no `helm test` hook (Argo CD never
+# runs one, and skips a hook it has no phase for), the post-deploy check as a PostSync Job instead
+# (their valuesObject sets global.smokeTest.postSync).
+ARGOCD = ["--skip-tests", "--set", "global.smokeTest.postSync=true"]
+
+
+def argocd(tier: str | None = None) -> list[str]:
+    """ARGOCD, and for an environment of a tier the PriorityClass the Applications give its pods."""
+    return [*ARGOCD, *(["--set", f"global.priorityClassName=quikapp-{tier}"] if tier else [])]
 
 
 # The objects of the last renders this process parsed, by the render's text, pickled: a process
