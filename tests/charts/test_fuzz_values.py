@@ -35,7 +35,7 @@ MAP_KEY = {"env": "FUZZ_VAR", "annotations": "example.com/fuzz", "podAnnotations
            "dataStores": "database", "requests": "cpu", "limits": "cpu", "resourceQuota": "pods",
            "podsMetrics": "fuzz_metric", "writablePaths": "fuzz", "ports": "fuzz"}
 # Leaves that steer checks only and reach no object: a value there is accepted and rendered nowhere.
-CHECKS_ONLY = {("global", "image", "mutableTags", 0), ("global", "networkPolicy", "dataStores", "<key>")}
+CHECKS_ONLY = {("global", "networkPolicy", "dataStores", "<key>")}
 HOSTILE = [
     "x\n---\napiVersion: v1\nkind: Secret", "a: b", "- item", "'quoted'", '"double"', "$(id)", "`id`",
     "${HOME}", "x; wget http://169.254.169.254", "{{ .Values }}", "#comment", "&anchor", "*alias", "!!str",
