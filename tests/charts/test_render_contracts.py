@@ -7,7 +7,6 @@ written down), never from the charts' own values.
 from __future__ import annotations
 
 import pytest
-import yaml
 
 import design
 from contracts import ceiling_of, container, every_service, floor_of
