@@ -49,7 +49,8 @@ def main() -> None:
             render.write_text(rendering.render(env).text)
             rows.append((env, *kube_score(render, ignored), kube_score(render, [])[0]))
         scanned = checkov(folder)
-    print("| env | kube-score CRITICAL | kube-score WARNING | CRITICAL without .kube-score.yaml | checkov passed | checkov failed |")
+    print("| env | kube-score CRITICAL | kube-score WARNING | CRITICAL without .kube-score.yaml "
+          "| checkov passed | checkov failed |")
     print("|---|---|---|---|---|---|")
     for env, critical, warning, raw in rows:
         passed, failed = scanned.get(env, (0, 0))

@@ -6,10 +6,11 @@ A process of its own (`python -m quikapp_charts.cluster.secrets_driver CLUSTER_D
 node it "mounts" its secrets-store CSI volumes, as the driver's NodePublishVolume does: each
 secretObjects entry of the pod's SecretProviderClass becomes a Secret (a mock value per key), owned
 by every pod that mounts it, so the garbage collector removes the Secret with its last mounting pod,
-as the driver's own owner references do. Then it "starts the containers": a pod whose env reads a
-Secret or key that does not exist gets its containers waiting in CreateContainerConfigError and
-Ready False, as the kubelet reports it (its phase stays Running, where kwok's pod-ready stage leaves
-it alone), until a Secret event lets it start (the kubelet's retry).
+as the driver's own owner references do. A class that does not exist yet leaves the containers waiting
+in ContainerCreating. Then it "starts the containers": a pod whose env reads a Secret or key that
+does not exist gets its containers waiting in CreateContainerConfigError and Ready False, as the
+kubelet reports it (its phase stays Running, where kwok's pod-ready stage leaves it alone), until a
+Secret or class event in its namespace lets it try again (the kubelet's retry).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ DRIVER = "secrets-store.csi.k8s.io"
 SPC_PATH = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretproviderclasses/{name}"
 PID_FILE = "secrets-driver.pid"  # in kwokctl's pids/ folder: the cluster's processes are found there
 BLOCKED = "CreateContainerConfigError"
+CREATING = "ContainerCreating"  # a volume that cannot be mounted yet
 
 
 class Api:
@@ -48,8 +50,9 @@ def mock_value(object_name: str) -> str:
     return base64.b64encode(f"mock-{object_name}".encode()).decode()
 
 
-def mount(api: Api, pod: dict) -> None:
-    """Sync the Secrets of the pod's SecretProviderClass volumes, owned by the pod."""
+def mount(api: Api, pod: dict) -> str | None:
+    """Sync the Secrets of the pod's SecretProviderClass volumes, owned by the pod; the kubelet's
+    message when a class does not exist (yet: Helm applies custom resources after Deployments)."""
     ns = pod["metadata"]["namespace"]
     owner = {"apiVersion": "v1", "kind": "Pod", "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}
     for volume in pod["spec"].get("volumes") or []:
@@ -58,8 +61,11 @@ def mount(api: Api, pod: dict) -> None:
             continue
         name = (csi.get("volumeAttributes") or {}).get("secretProviderClass", "")
         spc = api.call("GET", SPC_PATH.format(ns=ns, name=name))
-        for synced in (spc or {}).get("spec", {}).get("secretObjects") or []:
+        if spc is None:
+            return f"MountVolume.SetUp failed for volume {volume['name']!r}: secretproviderclass {name!r} not found"
+        for synced in spc.get("spec", {}).get("secretObjects") or []:
             sync(api, ns, synced, owner)
+    return None
 
 
 def sync(api: Api, ns: str, synced: dict, owner: dict) -> None:
@@ -95,10 +101,11 @@ def missing_secret(api: Api, pod: dict) -> str | None:
     return None
 
 
-def set_containers(api: Api, pod: dict, message: str | None) -> None:
-    """Containers waiting in CreateContainerConfigError with message, or (None) running and ready."""
-    ready = message is None
-    state = {"running": {"startedAt": now()}} if ready else {"waiting": {"reason": BLOCKED, "message": message}}
+def set_containers(api: Api, pod: dict, problem: tuple[str, str] | None) -> None:
+    """Containers waiting for (reason, message), or (None) running and ready."""
+    ready = problem is None
+    state = ({"running": {"startedAt": now()}} if ready else
+             {"waiting": {"reason": problem[0], "message": problem[1]}})
     statuses = [{"name": c["name"], "image": c["image"], "ready": ready, "started": ready, "restartCount": 0,
                  "state": state} for c in pod["spec"]["containers"]]
     flag = "True" if ready else "False"
@@ -115,7 +122,7 @@ def now() -> str:
 
 
 def blocked(pod: dict) -> bool:
-    return any((s.get("state") or {}).get("waiting", {}).get("reason") == BLOCKED
+    return any((s.get("state") or {}).get("waiting", {}).get("reason") in (BLOCKED, CREATING)
                for s in pod.get("status", {}).get("containerStatuses") or [])
 
 
@@ -124,12 +131,13 @@ def handle(api: Api, pod: dict) -> None:
         return
     if pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
         return
-    if not blocked(pod):
-        mount(api, pod)
-    message = missing_secret(api, pod)
-    if message and not blocked(pod):
-        set_containers(api, pod, message)
-    elif not message and blocked(pod):
+    failed = mount(api, pod)
+    problem = (CREATING, failed) if failed else None
+    if problem is None and (message := missing_secret(api, pod)):
+        problem = (BLOCKED, message)
+    if problem and not blocked(pod):
+        set_containers(api, pod, problem)
+    elif not problem and blocked(pod):
         set_containers(api, pod, None)
 
 
@@ -138,7 +146,7 @@ def watch(kind: type, on_event) -> None:
     api = Api()
     while True:
         try:
-            listed = api.call("GET", f"/api/v1/{kind.endpoint}")
+            listed = api.call("GET", f"/{'api' if kind.version == 'v1' else 'apis'}/{kind.version}/{kind.endpoint}")
             for obj in listed["items"]:
                 on_event(api, obj)
             query = pykube.query.Query(api.client, kind, namespace=pykube.all)
@@ -149,16 +157,19 @@ def watch(kind: type, on_event) -> None:
             time.sleep(1)  # the API server restarting or a watch expired: list again
 
 
-def retry_blocked(api: Api, secret: dict) -> None:
-    """A Secret appeared or changed: the pods of its namespace waiting for one try again."""
-    ns = secret["metadata"]["namespace"]
+def retry_blocked(api: Api, obj: dict) -> None:
+    """A Secret or a SecretProviderClass appeared or changed: the pods of its namespace waiting for
+    one try again."""
+    ns = obj["metadata"]["namespace"]
     for pod in api.call("GET", f"/api/v1/namespaces/{ns}/pods")["items"]:
         if blocked(pod):
             handle(api, pod)
 
 
 def run() -> None:
-    threading.Thread(target=watch, args=(pykube.Secret, retry_blocked), daemon=True).start()
+    classes = pykube.object_factory(Api().client, "secrets-store.csi.x-k8s.io/v1", "SecretProviderClass")
+    for kind in (pykube.Secret, classes):
+        threading.Thread(target=watch, args=(kind, retry_blocked), daemon=True).start()
     watch(pykube.Pod, handle)
 
 
