@@ -180,7 +180,8 @@ Object names within Kubernetes' 63 characters.
 Usage: {{ include "quikapp.checks.annotations" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
 Ingress annotations from the allow-list only (quikapp.defaults.ingressAnnotations): no snippet, and
 traffic mirroring and external auth only to an in-cluster Service (a host ending in .svc or
-.svc.cluster.local). Pod annotations never set AppArmor or seccomp (podSecurityContext does).
+.svc.cluster.local). Pod annotations never set AppArmor or seccomp (podSecurityContext does), nor
+the keys the chart writes itself (prometheus.io/*, checksum/*).
 */}}
 {{- define "quikapp.checks.annotations" -}}
 {{- $svc := .svc -}}
@@ -206,6 +207,8 @@ traffic mirroring and external auth only to an in-cluster Service (a host ending
   {{- $domain := first (splitList "/" $name) -}}
   {{- if and (contains "/" $name) (or (contains "apparmor" $domain) (contains "seccomp" $domain)) -}}
     {{- $problems = append $problems (printf "%s.podAnnotations.%s: AppArmor and seccomp are set by podSecurityContext (appArmorProfile, seccompProfile), never by annotation" $key $name) -}}
+  {{- else if or (hasPrefix "prometheus.io/" $name) (hasPrefix "checksum/" $name) -}}
+    {{- $problems = append $problems (printf "%s.podAnnotations.%s: written by the chart (metrics.*, the config checksum); a second value would make the key ambiguous" $key $name) -}}
   {{- end -}}
 {{- end -}}
 {{- $_ := set .out "problems" (concat .out.problems $problems) -}}
