@@ -41,6 +41,7 @@ LIVE_VARIANTS = {
                                "global.requireExplicitResources: false is refused in production"),
     "pdb-off": ({"nestjs": {"defaults": None}},
                 "nestjs.services.backend-gateway.pdb.enabled: false is refused in production"),
+    "replica-override": ({"global": {"replicaOverride": 1}}, "global.replicaOverride: 1 is refused in production"),
     "stable-tag": ({"global": {"image": {"tag": "stable"}}}, 'global.image.tag: "stable" is not a version'),
     "smoke-test-latest": ({"global": {"smokeTest": {"image": "busybox:latest"}}},
                           'global.smokeTest.image: "busybox:latest" has no version tag'),

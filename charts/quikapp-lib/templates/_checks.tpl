@@ -244,7 +244,8 @@ In a protected environment (quikapp.settings.protected) every service keeps its 
 {{/*
 Usage: {{ include "quikapp.checks.global" (dict "global" $global "out" $found) }}
 What protects a protected environment (quikapp.settings.protected) and its values cannot switch off:
-the network policies, the ResourceQuota, explicit resources, a pinned smoke-test image. The smoke
+the network policies, the ResourceQuota, explicit resources, the replica floors (no replicaOverride),
+a pinned smoke-test image. The smoke
 test's image is pinned wherever the services' are.
 */}}
 {{- define "quikapp.checks.global" -}}
@@ -259,6 +260,9 @@ test's image is pinned wherever the services' are.
     {{- if not (hasKey $global.resourceQuota $quota) -}}
       {{- $problems = append $problems (printf "global.resourceQuota.%s: required in %s (a protected environment keeps its ResourceQuota)" $quota $env) -}}
     {{- end -}}
+  {{- end -}}
+  {{- if gt (int $global.replicaOverride) 0 -}}
+    {{- $problems = append $problems (printf "global.replicaOverride: %d is refused in %s (it would run every service below its floor and drop its PodDisruptionBudget)" (int $global.replicaOverride) $env) -}}
   {{- end -}}
   {{- if not $global.requireExplicitResources -}}
     {{- $problems = append $problems (printf "global.requireExplicitResources: false is refused in %s (a protected environment states every request and limit)" $env) -}}

@@ -240,7 +240,7 @@ image:
   requirePinned: false
 ## @param zoneSpread boolean Spread every service's pods across zones (staging and live).
 zoneSpread: false
-## @param replicaOverride integer[0,100] When above 0, every service runs this many replicas whatever its floor.
+## @param replicaOverride integer[0,100] When above 0, every service runs this many replicas whatever its floor (refused in the protected environments).
 replicaOverride: 0
 ## @param requireExplicitResources boolean Every service must state CPU and memory requests and limits.
 requireExplicitResources: false
