@@ -8,7 +8,7 @@ names allow no underscore: DB_HOST is the vault's db-host. Names and IDs only, n
 {{- define "quikapp.object.SecretProviderClass" -}}
 {{- $vault := .ctx.Values.global.keyVault -}}
 {{- $name := include "quikapp.settings.secretName" .svc -}}
-{{- $keys := include "quikapp.settings.secretKeys" .svc | fromYamlArray -}}
+{{- $keys := .svc.derived.secretKeys -}}
 apiVersion: secrets-store.csi.x-k8s.io/v1
 kind: SecretProviderClass
 metadata:

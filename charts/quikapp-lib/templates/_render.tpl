@@ -48,7 +48,7 @@ umbrella's quikapp.settings.enabled finds them instead of merging them again.
 ---
 {{ include "quikapp.object.PersistentVolumeClaim" $args }}
   {{- end }}
-  {{- if and $ctx.Values.global.keyVault.create (include "quikapp.settings.secretKeys" $svc | fromYamlArray) }}
+  {{- if and $ctx.Values.global.keyVault.create $svc.derived.secretKeys }}
 ---
 {{ include "quikapp.object.SecretProviderClass" $args }}
   {{- end }}

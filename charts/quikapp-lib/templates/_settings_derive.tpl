@@ -6,7 +6,7 @@ Key Vault CSI volume of the service's own SecretProviderClass, when global.keyVa
 reads a secret: mounting it is what syncs the service's Secret, the model claim), its container ports as a list of {name, port} ordered by
 port number (the Deployment, Services and NetworkPolicies list them in that order), and whether it
 gets a PodDisruptionBudget (enabled, with a floor of 2 or more: a budget over one pod would forbid
-every eviction).
+every eviction), and the keys its env reads from its own Secret (secretKeys).
 */}}
 {{- define "quikapp.settings.derive" -}}
 {{- $svc := .svc -}}
@@ -39,7 +39,8 @@ every eviction).
   {{- $volumes = append $volumes (dict "name" $volume "emptyDir" (dict "sizeLimit" $svc.ephemeralStorage.sizeLimit)) -}}
   {{- $mounts = append $mounts (dict "name" $volume "mountPath" $path) -}}
 {{- end -}}
-{{- if and .keyVault (include "quikapp.settings.secretKeys" $svc | fromYamlArray) -}}
+{{- $secretKeys := include "quikapp.settings.secretKeys" $svc | fromYamlArray -}}
+{{- if and .keyVault $secretKeys -}}
   {{- $csi := dict "driver" "secrets-store.csi.k8s.io" "readOnly" true "volumeAttributes" (dict "secretProviderClass" (include "quikapp.settings.secretName" $svc)) -}}
   {{- $volumes = append $volumes (dict "name" "secrets-store" "csi" $csi) -}}
   {{- $mounts = append $mounts (dict "name" "secrets-store" "mountPath" $svc.keyVault.mountPath "readOnly" true) -}}
@@ -58,7 +59,7 @@ every eviction).
   {{- $ports = append $ports (get $byNumber $key) -}}
 {{- end -}}
 {{- $pdb := and $svc.pdb.enabled (ge (int $svc.replicas) 2) -}}
-{{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "ports" $ports "pdb" $pdb -}}
+{{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "ports" $ports "pdb" $pdb "secretKeys" $secretKeys -}}
   {{- $_ := set $.out $key $value -}}
 {{- end -}}
 {{- end -}}
