@@ -109,7 +109,7 @@ def set_containers(api: Api, pod: dict, problem: tuple[str, str] | None) -> None
     statuses = [{"name": c["name"], "image": c["image"], "ready": ready, "started": ready, "restartCount": 0,
                  "state": state} for c in pod["spec"]["containers"]]
     flag = "True" if ready else "False"
-    status = {"containerStatuses": statuses,
+    status = {"containerStatuses": statuses, **({"phase": "Running"} if ready else {}),
               "conditions": [{"type": t, "status": flag, "lastTransitionTime": now()}
                              for t in ("Ready", "ContainersReady")]}
     meta = pod["metadata"]
