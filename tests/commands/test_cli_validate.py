@@ -2,11 +2,22 @@
 object checked against the Kubernetes schemas, and a table of what each environment deploys."""
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 
 import pytest
 
-from support import ENVIRONMENTS, add_to_values, assert_one_line_error, cli, cli_process, floors, gpu_deployments, make_workspace
+from support import (
+    ENVIRONMENTS,
+    REPOSITORY,
+    add_to_values,
+    assert_one_line_error,
+    cli,
+    cli_process,
+    floors,
+    gpu_deployments,
+    make_workspace,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -143,3 +154,15 @@ def test_a_protected_environment_sharing_a_data_store_is_refused(tmp_path):
     assert by_env["staging"]["problems"] == [
         "values/staging.yaml: Kafka broker (global.config.KAFKA_BROKERS) kafka-staging-1.quikapp.internal is also "
         "qa's; a protected environment (staging) keeps its data stores to itself"]
+
+
+def test_a_production_environment_must_be_a_protected_one(tmp_path):
+    """deploy/environments.yaml's production tier and the charts' protected environments agree: live
+    renamed out of the protected list (and so out of its guardrails) fails `validate --all`."""
+    root = make_workspace(tmp_path)
+    shutil.copytree(REPOSITORY / "deploy", root / "deploy")
+    add_to_values(root / "values" / "live.yaml", {"global": {"environment": "prod"}})
+    result = cli("validate", "--all", "-o", "json", root=root)
+    assert result.code == 1
+    (problem,) = {e["env"]: e for e in result.json["environments"]}["live"]["problems"]
+    assert problem.startswith("values/live.yaml: global.environment 'prod' is not a protected environment")

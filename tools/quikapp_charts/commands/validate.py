@@ -121,6 +121,12 @@ def run(envs: list[str], jobs: int, quiet: bool = True, plan: env_plan.Plan | No
     protected = values_reference.load().pinned_environments
     for env, problems in data_stores.shared(by_env, protected).items():
         results[env].problems += problems
+    # The charts protect by global.environment, Argo CD by deploy/environments.yaml's tier: they agree.
+    for env, entry in (plan.environments.items() if plan else ()):
+        if entry.production and env in by_env and by_env[env][0] not in protected:
+            results[env].problems.append(
+                f"values/{env}.yaml: global.environment {by_env[env][0]!r} is not a protected environment "
+                f"({', '.join(protected)}), but deploy/environments.yaml runs {env} in the production tier")
     return ordered
 
 
