@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 
 def secret(key: str) -> dict:
-    return {"secretKeyRef": {"name": "quikapp-secrets", "key": key}}
+    """A key of the service's own Secret (<service>-secrets; `SERVICE` until the test names it)."""
+    return {"secretKeyRef": {"name": "SERVICE-secrets", "key": key}}
 
 
 def config(key: str) -> dict:

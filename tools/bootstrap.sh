@@ -143,6 +143,9 @@ part_chart_tools() {
   up_to_date registry "$DISTRIBUTION_VERSION" ||
     go_build_pinned registry "$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3 \
       github.com/distribution/distribution/v3/cmd/registry
+  up_to_date kube-score "$KUBE_SCORE_VERSION" ||
+    go_install kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score \
+      "-X main.version=$KUBE_SCORE_VERSION"
   part_crds
 }
 

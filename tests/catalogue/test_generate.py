@@ -65,10 +65,13 @@ def test_generate_keeps_hand_written_keys_and_comments(workspace):
     table = workspace / "charts" / "services.md"
     table.write_text(table.read_text().replace("| auth-service | 8081 | 8082 | 2 | 20 |",
                                                "| auth-service | 8081 | 8082 | 3 | 20 |"))
+    values = workspace / "charts" / "spring-boot" / "values.yaml"
+    hand_written = "    auth-service:\n      keyVault:\n        mountPath: /kv\n"
+    values.write_text(values.read_text().replace("    auth-service:\n", hand_written))
     text = generate.plan(table, workspace / "charts")[workspace / "charts" / "spring-boot" / "values.yaml"][1]
     entry = yaml.safe_load(text)["catalogue"]["services"]["auth-service"]
     assert entry["replicas"] == 3
-    assert entry["keyVault"] == {"enabled": True}
+    assert entry["keyVault"] == {"mountPath": "/kv"}
     assert "# Spring Boot stack:" in text
 
 

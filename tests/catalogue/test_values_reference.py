@@ -65,7 +65,7 @@ def test_type_expressions(expression, schema):
 
 
 def test_a_generated_file_follows_a_changed_description(workspace):
-    edit(workspace, "## @param replicas integer[0,1000] The replica floor:", "## @param replicas integer[0,1000] The floor:")
+    edit(workspace, "## @param replicas integer[1,1000] The replica floor", "## @param replicas integer[1,1000] The floor")
     result = cli(workspace, "generate", "--check")
     assert result.returncode == 1
     assert "charts/quikapp/values.schema.json" in result.stdout + result.stderr
@@ -73,8 +73,8 @@ def test_a_generated_file_follows_a_changed_description(workspace):
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("## @param replicas integer[0,1000] ", "## @param replicas integr[0,1000] ",
-     "_defaults.tpl:{line}: replicas: unknown type 'integr[0,1000]'"),
+    ("## @param replicas integer[1,1000] ", "## @param replicas integr[1,1000] ",
+     "_defaults.tpl:{line}: replicas: unknown type 'integr[1,1000]'"),
     ("## @param terminationGracePeriodSeconds integer[0,3600] Seconds a pod has to stop.\n", "",
      "_defaults.tpl: service key terminationGracePeriodSeconds has a default but no `## @param` line"),
     ("## @param tier dns-name ", "## @param tier.name dns-name ",

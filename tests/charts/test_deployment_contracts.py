@@ -53,6 +53,8 @@ def env_vars(s: Service) -> None:
     expected = dict(design.GPU["env"] if s.gpu else s.stack["env"])
     expected.update(design.SERVICE_ENV.get(s.svc.name, {}))
     for name, source in expected.items():
+        if "secretKeyRef" in source:  # each service reads its own Secret
+            source = {"secretKeyRef": {**source["secretKeyRef"], "name": f"{s.svc.name}-secrets"}}
         assert sources.get(name) == source, f"{s.svc.name} {name}"
     if s.gpu:
         for name in design.GPU["absent_env"]:
@@ -139,11 +141,13 @@ def gpu_placement(s: Service) -> None:
 
 
 def key_vault(s: Service) -> None:
-    """auth-service reads Key Vault through the secrets-store CSI driver; no other service does."""
-    if s.svc.name == "auth-service":
+    """A service that reads secrets mounts its own Key Vault class through the secrets-store CSI
+    driver (which syncs its own Secret while its pods run); one that reads none mounts nothing."""
+    reads = any("secretKeyRef" in (var.get("valueFrom") or {}) for var in s.container.get("env", []))
+    if reads:
         csi = s.volumes["secrets-store"]["csi"]
         assert csi == {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
-                       "volumeAttributes": {"secretProviderClass": "azure-kv-secrets"}}
+                       "volumeAttributes": {"secretProviderClass": f"{s.svc.name}-secrets"}}
         assert {"name": "secrets-store", "mountPath": "/mnt/secrets", "readOnly": True} in s.container["volumeMounts"]
     else:
         assert "secrets-store" not in s.volumes

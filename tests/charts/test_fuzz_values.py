@@ -30,12 +30,12 @@ SERVICE_AT = {"ingress": ("nestjs", "services", "backend-gateway"),
               "clustering": ("elixir", "services", "call-service")}
 SERVICE_DEFAULT = ("python", "services", "ml-service")
 # A valid key for each map whose values are fuzzed (the key is fuzzed as a leaf of its own).
-MAP_KEY = {"env": "FUZZ_VAR", "annotations": "example.com/fuzz", "podAnnotations": "example.com/fuzz",
+MAP_KEY = {"env": "FUZZ_VAR", "annotations": "nginx.ingress.kubernetes.io/proxy-body-size", "podAnnotations": "example.com/fuzz",
            "nodeSelector": "example.com/fuzz", "podLabels": "example.com/fuzz", "config": "FUZZ_KEY",
            "dataStores": "database", "requests": "cpu", "limits": "cpu", "resourceQuota": "pods",
            "podsMetrics": "fuzz_metric", "writablePaths": "fuzz", "ports": "fuzz"}
 # Leaves that steer checks only and reach no object: a value there is accepted and rendered nowhere.
-CHECKS_ONLY = {("global", "image", "mutableTags", 0), ("global", "networkPolicy", "dataStores", "<key>")}
+CHECKS_ONLY = {("global", "networkPolicy", "dataStores", "<key>")}
 HOSTILE = [
     "x\n---\napiVersion: v1\nkind: Secret", "a: b", "- item", "'quoted'", '"double"', "$(id)", "`id`",
     "${HOME}", "x; wget http://169.254.169.254", "{{ .Values }}", "#comment", "&anchor", "*alias", "!!str",
@@ -95,7 +95,8 @@ LEAVES = [located(p) for p in leaves(SCHEMA["global"], ("global",))] + \
 # Siblings a fuzzed field needs to be judged on its own (an env reference names its key, a
 # toleration its taint, a seccomp profile its type, capabilities drop ALL), filled in where missing.
 COMPANIONS = {"tolerations": ("key", "example.com/fuzz"), "capabilities": ("drop", ["ALL"]),
-              "seccompProfile": ("type", "Localhost"), "FUZZ_NAME": ("secret", "FUZZ_KEY")}
+              "seccompProfile": ("type", "Localhost"), "appArmorProfile": ("type", "Localhost"),
+              "FUZZ_NAME": ("secret", "FUZZ_KEY")}
 
 
 def nested(path: tuple, value: str):

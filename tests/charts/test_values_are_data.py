@@ -74,7 +74,7 @@ def test_smoke_test_targets_are_arguments_not_script(tmp_path, rendered):
 
 def test_staging_pins_images_even_when_its_file_leaves_pinning_out(tmp_path):
     values = {"global": {"environment": "staging", "image": {"tag": "latest"}}}
-    with pytest.raises(UserError, match='"latest" is mutable or missing; staging pins image tags'):
+    with pytest.raises(UserError, match='"latest" is not a version \\(x.y.z\\) or missing; staging pins image tags'):
         render_with(tmp_path, "dev", values)
 
 

@@ -22,11 +22,11 @@ def test_validation_reports_a_misspelt_field():
 
 
 def test_custom_resources_are_checked_against_their_crd(rendered):
-    vault = dict(rendered["live"].get("SecretProviderClass", "azure-kv-secrets"))
+    vault = dict(rendered["live"].get("SecretProviderClass", "auth-service-secrets"))
     assert kube_schemas.problems([vault], rendering.kube_version()) == []
     vault["spec"] = {**vault["spec"], "provder": "azure"}
     (problem,) = kube_schemas.problems([vault], rendering.kube_version())
-    assert problem.startswith("SecretProviderClass/azure-kv-secrets: spec: ") and "'provder' was unexpected" in problem
+    assert problem.startswith("SecretProviderClass/auth-service-secrets: spec: ") and "'provder' was unexpected" in problem
 
 
 def _mutations(obj: dict):

@@ -26,7 +26,7 @@ def test_staging_and_live_name_the_empty_key_vault_identity_even_so(tmp_path):
     result = cli("preflight", "live", "--kubeconfig", "/dev/null")  # in this process: the messages are the point
     assert result.code == 1
     assert "global.keyVault.tenantId and clientId empty" in result.stdout
-    assert "Key Vault identity azure-kv-secrets" in result.stderr
+    assert "Key Vault identity quikapp-prod-kv" in result.stderr
 
 
 class FakeCluster:

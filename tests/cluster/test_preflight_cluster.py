@@ -43,7 +43,8 @@ def test_the_local_cluster_holds_what_dev_needs_but_metrics(local_cluster):
 def test_staging_and_live_need_the_key_vault_identity(local_cluster, env):
     code, report = preflight(env)
     assert code == 1
-    assert missing(report) == {("Key Vault identity", "azure-kv-secrets")} | NO_METRICS
+    vault = {"staging": "quikapp-staging-kv", "live": "quikapp-prod-kv"}[env]
+    assert missing(report) == {("Key Vault identity", vault)} | NO_METRICS
 
 
 @pytest.fixture

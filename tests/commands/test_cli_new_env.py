@@ -66,7 +66,7 @@ def test_from_live_puts_the_name_into_hosts_without_one(repo):
     result = cli("new-env", "canary", "--from", "live", "-o", "json", root=repo)
     assert result.code == 0, result.stderr
     values = yaml.safe_load((repo / "values" / "canary.yaml").read_text())
-    assert values["global"]["environment"] == "canary"
+    assert values["global"]["environment"] == "production"  # a copy of live stays protected
     assert values["nestjs"]["services"]["backend-gateway"]["ingress"]["host"] == "api.canary.quikapp.dev"
     assert values["global"]["image"]["requirePinned"] is True  # the rest is live's
 

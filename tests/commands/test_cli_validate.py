@@ -2,11 +2,22 @@
 object checked against the Kubernetes schemas, and a table of what each environment deploys."""
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 
 import pytest
 
-from support import ENVIRONMENTS, add_to_values, assert_one_line_error, cli, cli_process, floors, gpu_deployments, make_workspace
+from support import (
+    ENVIRONMENTS,
+    REPOSITORY,
+    add_to_values,
+    assert_one_line_error,
+    cli,
+    cli_process,
+    floors,
+    gpu_deployments,
+    make_workspace,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +135,34 @@ def test_validate_reads_the_crd_from_the_cache_and_names_the_set_up_step_without
     (root / ".cache" / "modules").unlink()
     result = cli_process("validate", "dev", root=root, tmpdir=tmp_path)
     assert_one_line_error(result, 2, ".cache/modules/secrets-store-csi-driver", "make tools")
+
+
+def test_a_protected_environment_sharing_a_data_store_is_refused(tmp_path):
+    """Staging and live keep their Redis, Kafka and database namespace to themselves: qa naming
+    live's Redis CIDR and staging's Kafka broker fails `validate --all` for those two, one line each."""
+    root = make_workspace(tmp_path)
+    add_to_values(root / "values" / "qa.yaml", {"global": {
+        "networkPolicy": {"dataStores": {"redis": {"cidrs": ["10.250.16.0/24"]}}},
+        "config": {"KAFKA_BROKERS": "kafka-staging-1.quikapp.internal:9092"}}})
+    result = cli("validate", "--all", "-o", "json", root=root)
+    assert result.code == 1
+    by_env = {e["env"]: e for e in result.json["environments"]}
+    assert by_env["qa"]["problems"] == []
+    assert by_env["live"]["problems"] == [
+        "values/live.yaml: data store CIDR (global.networkPolicy.dataStores) 10.250.16.0/24 is also qa's; "
+        "a protected environment (production) keeps its data stores to itself"]
+    assert by_env["staging"]["problems"] == [
+        "values/staging.yaml: Kafka broker (global.config.KAFKA_BROKERS) kafka-staging-1.quikapp.internal is also "
+        "qa's; a protected environment (staging) keeps its data stores to itself"]
+
+
+def test_a_production_environment_must_be_a_protected_one(tmp_path):
+    """deploy/environments.yaml's production tier and the charts' protected environments agree: live
+    renamed out of the protected list (and so out of its guardrails) fails `validate --all`."""
+    root = make_workspace(tmp_path)
+    shutil.copytree(REPOSITORY / "deploy", root / "deploy")
+    add_to_values(root / "values" / "live.yaml", {"global": {"environment": "prod"}})
+    result = cli("validate", "--all", "-o", "json", root=root)
+    assert result.code == 1
+    (problem,) = {e["env"]: e for e in result.json["environments"]}["live"]["problems"]
+    assert problem.startswith("values/live.yaml: global.environment 'prod' is not a protected environment")

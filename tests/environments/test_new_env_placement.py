@@ -35,7 +35,18 @@ def test_a_copy_of_live_is_production_and_syncs_by_hand(repo):
     assert project["destinations"][-1] == {"name": "quikapp-prod", "namespace": "quikapp-canary"}
     assert "    - {name: quikapp-prod, namespace: quikapp-canary}\n" in (repo / "deploy/argocd/appproject.yaml").read_text()
     assert result.json["argocd"]["sync"] == "manual"
-    # The whole set still holds together (the copy's namespace is its own).
+    copy = yaml.safe_load((repo / "values/canary.yaml").read_text())["global"]
+    assert copy["environment"] == "production"  # still protected by the charts' guardrails
+    # Until the copy names its own data stores it shares live's, which validate refuses for live.
+    shared = cli("validate", "--all", "-o", "json", root=repo)
+    assert shared.code == 1
+    assert {e["env"] for e in shared.json["environments"] if e["problems"]} == {"live", "canary"}
+    copy["networkPolicy"]["dataStores"] = {"database": {"namespace": "database-canary"},
+                                           "redis": {"cidrs": ["10.251.16.0/24"]}, "kafka": {"cidrs": ["10.251.17.0/24"]}}
+    copy["config"]["KAFKA_BROKERS"] = "kafka-canary.quikapp.internal:9092"
+    values = yaml.safe_load((repo / "values/canary.yaml").read_text())
+    (repo / "values/canary.yaml").write_text(yaml.safe_dump({**values, "global": copy}, sort_keys=False))
+    # The whole set then holds together (the copy's namespace and stores are its own).
     assert cli("validate", "--all", "-q", root=repo).code == 0
 
 

@@ -34,7 +34,7 @@ image:
 ports: {}
 ## @param servicePorts set[port-name] Port names the ClusterIP Service exposes; empty: every port.
 servicePorts: []
-## @param replicas integer[0,1000] The replica floor: the HPA's minReplicas, or the Deployment's replicas without an HPA.
+## @param replicas integer[1,1000] The replica floor (at least 1): the HPA's minReplicas, or the Deployment's replicas without an HPA.
 replicas: 1
 ## @param autoscaling object The HorizontalPodAutoscaler.
 autoscaling:
@@ -110,7 +110,7 @@ ingress:
   websocket: false
   ## @param ingress.websocketTimeoutSeconds integer[1,86400] Proxy read and send timeout for WebSocket connections.
   websocketTimeoutSeconds: 3600
-  ## @param ingress.annotations annotations Further Ingress annotations.
+  ## @param ingress.annotations annotations Further Ingress annotations, from quikapp.defaults.ingressAnnotations only (no snippets; mirror and auth URLs to in-cluster Services only).
   annotations: {}
 ## @param gpu object GPU scheduling: limits, node selector and toleration.
 gpu:
@@ -140,13 +140,11 @@ modelStorage:
   storageClassName: ""
   ## @param modelStorage.accessModes access-modes Access modes of the claim.
   accessModes: [ReadWriteMany]
-## @param keyVault object Mount the Key Vault CSI volume (which syncs quikapp-secrets).
+# A service whose env reads {secret: KEY} gets its own SecretProviderClass and Secret, both named
+# <service>-secrets, holding only those keys; its pods mount the class, which syncs the Secret.
+## @param keyVault object The Key Vault CSI volume of the service's own secrets (mounted when its env reads any).
 keyVault:
-  ## @param keyVault.enabled boolean Mount the SecretProviderClass volume.
-  enabled: false
-  ## @param keyVault.secretProviderClass dns-name Name of the SecretProviderClass.
-  secretProviderClass: azure-kv-secrets
-  ## @param keyVault.mountPath mount-path Where the secrets are mounted.
+  ## @param keyVault.mountPath mount-path Where the service's secrets are mounted.
   mountPath: /mnt/secrets
 ## @param callers set[dns-name] Services (by name) or tiers allowed to call this one on its Service ports.
 callers: []
@@ -173,6 +171,12 @@ podSecurityContext:
   seccompProfile:
     ## @param podSecurityContext.seccompProfile.type enum[RuntimeDefault,Localhost] RuntimeDefault or Localhost (never Unconfined).
     type: RuntimeDefault
+  # AppArmor by the pod's field, never by annotation (podAnnotations refuses the AppArmor keys).
+  ## @param podSecurityContext.appArmorProfile object[required:type] The AppArmor profile (RuntimeDefault by default).
+  appArmorProfile:
+    ## @param podSecurityContext.appArmorProfile.type enum[RuntimeDefault,Localhost] RuntimeDefault or Localhost (never Unconfined).
+    type: RuntimeDefault
+    ## @param podSecurityContext.appArmorProfile.localhostProfile seccomp-file The node's profile name, with type Localhost.
   ## @param podSecurityContext.supplementalGroups list[non-root-id] Further GIDs of the processes (not 0).
   ## @param podSecurityContext.fsGroupChangePolicy enum[OnRootMismatch,Always] When volume ownership is changed to fsGroup.
     ## @param podSecurityContext.seccompProfile.localhostProfile seccomp-file The node's profile file, with type Localhost.
@@ -207,7 +211,7 @@ ephemeralStorage:
   limit: 1Gi
   ## @param ephemeralStorage.sizeLimit quantity-string sizeLimit of each writable path's emptyDir.
   sizeLimit: 256Mi
-## @param podAnnotations pod-annotations Further pod annotations.
+## @param podAnnotations pod-annotations Further pod annotations (no AppArmor or seccomp keys: those are podSecurityContext fields).
 podAnnotations: {}
 ## @param nodeSelector node-selector Node labels the pods must run on.
 nodeSelector: {}
@@ -232,26 +236,20 @@ image:
   registry: quikapp.azurecr.io
   ## @param image.tag image-tag Tag of every image without its own (the QuikApp release).
   tag: latest
-  ## @param image.requirePinned boolean Refuse mutable tags (staging and live).
+  ## @param image.requirePinned boolean Require a version tag (x.y.z, semver) or a digest; always on in the protected environments (staging, live).
   requirePinned: false
-  ## @param image.mutableTags list[image-tag] Tags that count as mutable besides latest and *-latest.
-  mutableTags: [latest, main, master, edge, dev]
 ## @param zoneSpread boolean Spread every service's pods across zones (staging and live).
 zoneSpread: false
-## @param replicaOverride integer[0,100] When above 0, every service runs this many replicas whatever its floor.
+## @param replicaOverride integer[0,100] When above 0, every service runs this many replicas whatever its floor (refused in the protected environments).
 replicaOverride: 0
 ## @param requireExplicitResources boolean Every service must state CPU and memory requests and limits.
 requireExplicitResources: false
-## @param secretName dns-name The Secret the services' {secret: KEY} env vars read.
-secretName: quikapp-secrets
-# The Key Vault behind quikapp-secrets: a SecretProviderClass in the release's namespace (the
-# auth-service pods mount it, which syncs the vault's secrets into quikapp-secrets).
-## @param keyVault object The Azure Key Vault behind quikapp-secrets.
+# The Key Vault behind the services' secrets: per service that reads any, a SecretProviderClass
+# <service>-secrets syncing only its keys into its own Secret <service>-secrets while its pods run.
+## @param keyVault object The Azure Key Vault behind every service's own Secret.
 keyVault:
-  ## @param keyVault.create boolean Render the SecretProviderClass.
+  ## @param keyVault.create boolean Render each service's SecretProviderClass and mount it (false: the <service>-secrets Secrets are made another way).
   create: true
-  ## @param keyVault.className dns-name Name of the SecretProviderClass.
-  className: azure-kv-secrets
   ## @param keyVault.vaultName vault-name Name of the Key Vault.
   vaultName: quikapp-kv
   ## @param keyVault.tenantId uuid? Azure tenant ID of the vault.
@@ -276,7 +274,7 @@ resourceQuota: {}
 # Ingress and egress are closed for every pod of the namespace unless a policy opens them.
 ## @param networkPolicy object The network policies: default-deny plus what the services need.
 networkPolicy:
-  ## @param networkPolicy.enabled boolean Render the network policies.
+  ## @param networkPolicy.enabled boolean Render the network policies (always true in the protected environments).
   enabled: true
   ## @param networkPolicy.dnsNamespace dns-name Namespace of cluster DNS.
   dnsNamespace: kube-system
@@ -311,26 +309,29 @@ networkPolicy:
     kafka:
       cidrs: [10.240.17.0/24]
       ports: [9092]
-  # egress.internet opens HTTPS (443) to every address except these: private, carrier-grade NAT and
-  # link-local ranges (the cloud metadata endpoint 169.254.169.254 among them).
-  ## @param networkPolicy.internet object What egress.internet opens: HTTPS to every address but these.
+  # egress.internet opens HTTPS (443) to every address except the fixed floor
+  # (quikapp.defaults.internetExceptFloor: private, carrier-grade NAT and link-local ranges, the
+  # metadata endpoint 169.254.169.254 among them) and these, which add to it and never replace it.
+  ## @param networkPolicy.internet object What egress.internet opens: HTTPS to every address but the fixed floor and these.
   internet:
-    ## @param networkPolicy.internet.except set[cidr] CIDRs never reached as internet (private, link-local: the metadata address).
-    except: [10.0.0.0/8, 100.64.0.0/10, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16]
+    ## @param networkPolicy.internet.except set[cidr] CIDRs excepted besides the fixed floor (private, CGNAT and link-local ranges).
+    except: []
+    ## @param networkPolicy.internet.apiServer set[cidr] The API server's public endpoint addresses, excepted too (its in-cluster address is in the floor's 10.0.0.0/8).
+    apiServer: []
 ## @param smokeTest object The `helm test` pod.
 smokeTest:
   ## @param smokeTest.postSync boolean Also render the check as an Argo CD PostSync hook Job (the Argo CD Applications set it).
   postSync: false
-  ## @param smokeTest.image smoke-test-image Image of the test pod.
+  ## @param smokeTest.image smoke-test-image Image of the test pod (a version tag or a digest where images are pinned).
   image: docker.io/library/busybox:1.37.0
   ## @param smokeTest.timeoutSeconds integer[1,300] Seconds each call of the test may take.
   timeoutSeconds: 5
   ## @param smokeTest.resources object Requests and limits of the test pod.
   resources:
     ## @param smokeTest.resources.requests resource-map Requests by resource name.
-    requests: {cpu: 10m, memory: 16Mi}
+    requests: {cpu: 10m, memory: 16Mi, ephemeral-storage: 16Mi}
     ## @param smokeTest.resources.limits resource-map Limits by resource name.
-    limits: {cpu: 100m, memory: 32Mi}
+    limits: {cpu: 100m, memory: 32Mi, ephemeral-storage: 64Mi}
 {{- end -}}
 
 {{/*
@@ -340,4 +341,63 @@ global.image.requirePinned says (live calls itself production); the values schem
 */}}
 {{- define "quikapp.defaults.pinnedEnvironments" -}}
 [staging, production, live]
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.defaults.internetExceptFloor" . | fromYamlArray }}
+What egress.internet never opens, whatever global.networkPolicy.internet says (its lists add to
+this): the private ranges (the cluster's pods, Services and API server among them), carrier-grade
+NAT and link-local (the cloud metadata endpoint 169.254.169.254).
+*/}}
+{{- define "quikapp.defaults.internetExceptFloor" -}}
+[10.0.0.0/8, 100.64.0.0/10, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16]
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.defaults.ingressAnnotations" . | fromYamlArray }}
+The annotations an Ingress may carry: the ingress-nginx ones the charts support and cert-manager's
+issuer. No snippet (ingress-nginx rates them Critical: raw nginx configuration);
+mirror-target and auth-url only to an in-cluster Service host (quikapp.checks.annotations).
+*/}}
+{{- define "quikapp.defaults.ingressAnnotations" -}}
+- nginx.ingress.kubernetes.io/limit-rps
+- nginx.ingress.kubernetes.io/limit-rpm
+- nginx.ingress.kubernetes.io/limit-connections
+- nginx.ingress.kubernetes.io/limit-burst-multiplier
+- nginx.ingress.kubernetes.io/limit-whitelist
+- nginx.ingress.kubernetes.io/proxy-body-size
+- nginx.ingress.kubernetes.io/proxy-buffer-size
+- nginx.ingress.kubernetes.io/proxy-connect-timeout
+- nginx.ingress.kubernetes.io/proxy-read-timeout
+- nginx.ingress.kubernetes.io/proxy-send-timeout
+- nginx.ingress.kubernetes.io/proxy-next-upstream-tries
+- nginx.ingress.kubernetes.io/client-body-buffer-size
+- nginx.ingress.kubernetes.io/ssl-redirect
+- nginx.ingress.kubernetes.io/force-ssl-redirect
+- nginx.ingress.kubernetes.io/hsts
+- nginx.ingress.kubernetes.io/hsts-max-age
+- nginx.ingress.kubernetes.io/hsts-include-subdomains
+- nginx.ingress.kubernetes.io/backend-protocol
+- nginx.ingress.kubernetes.io/enable-cors
+- nginx.ingress.kubernetes.io/cors-allow-origin
+- nginx.ingress.kubernetes.io/cors-allow-methods
+- nginx.ingress.kubernetes.io/cors-allow-headers
+- nginx.ingress.kubernetes.io/cors-allow-credentials
+- nginx.ingress.kubernetes.io/cors-expose-headers
+- nginx.ingress.kubernetes.io/cors-max-age
+- nginx.ingress.kubernetes.io/affinity
+- nginx.ingress.kubernetes.io/session-cookie-name
+- nginx.ingress.kubernetes.io/session-cookie-max-age
+- nginx.ingress.kubernetes.io/whitelist-source-range
+- nginx.ingress.kubernetes.io/denylist-source-range
+- nginx.ingress.kubernetes.io/use-regex
+- nginx.ingress.kubernetes.io/rewrite-target
+- nginx.ingress.kubernetes.io/app-root
+- nginx.ingress.kubernetes.io/mirror-target
+- nginx.ingress.kubernetes.io/mirror-request-body
+- nginx.ingress.kubernetes.io/auth-url
+- nginx.ingress.kubernetes.io/auth-method
+- nginx.ingress.kubernetes.io/auth-response-headers
+- cert-manager.io/cluster-issuer
+- cert-manager.io/issuer
 {{- end -}}

@@ -103,7 +103,8 @@ spec:
         - ipBlock:
             cidr: 0.0.0.0/0
             except:
-              {{- range $cidr := $policy.internet.except }}
+              {{- $floor := include "quikapp.defaults.internetExceptFloor" . | fromYamlArray }}
+              {{- range $cidr := concat $floor $policy.internet.except $policy.internet.apiServer | uniq }}
               - {{ $cidr | quote }}
               {{- end }}
       ports:

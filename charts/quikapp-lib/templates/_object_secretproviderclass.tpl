@@ -1,31 +1,18 @@
 {{/*
-Usage: {{ include "quikapp.object.SecretProviderClass" $ }}
-The namespaced SecretProviderClass the Key Vault CSI volumes mount. Mounting it syncs every
-quikapp-secrets key that a service's env reads from the vault into that Secret (Key Vault names
-allow no underscore: DB_HOST is the vault's db-host). Names and IDs only, never a secret value.
+Usage: {{ include "quikapp.object.SecretProviderClass" (dict "ctx" $ "svc" $svc) }}
+The service's own SecretProviderClass (<service>-secrets): the vault's secrets its env reads, and
+no other, synced into its own Secret of the same name while a pod of the service mounts it (the
+driver creates the Secret on the first mount and removes it with the last mounting pod). Key Vault
+names allow no underscore: DB_HOST is the vault's db-host. Names and IDs only, never a secret value.
 */}}
 {{- define "quikapp.object.SecretProviderClass" -}}
-{{- $global := dict -}}
-{{- include "quikapp.settings.global" (dict "ctx" . "out" $global) -}}
-{{- $vault := $global.keyVault -}}
-{{- $keys := list -}}
-{{- $enabled := dict -}}
-{{- include "quikapp.settings.enabled" (dict "ctx" . "global" $global "out" $enabled) -}}
-{{- range $svc := $enabled.services -}}
-  {{- range $name, $source := $svc.env -}}
-    {{- if and (kindIs "map" $source) (hasKey $source "secret") (not $source.unset) (eq ($source.name | default $global.secretName) $global.secretName) -}}
-      {{- $keys = append $keys $source.secret -}}
-    {{- end -}}
-  {{- end -}}
-{{- end -}}
-{{- $keys = $keys | uniq | sortAlpha -}}
+{{- $vault := .ctx.Values.global.keyVault -}}
+{{- $name := include "quikapp.settings.secretName" .svc -}}
+{{- $keys := .svc.derived.secretKeys -}}
 apiVersion: secrets-store.csi.x-k8s.io/v1
 kind: SecretProviderClass
 metadata:
-  name: {{ $vault.className | quote }}
-  namespace: {{ include "quikapp.part.namespace" . | quote }}
-  labels:
-    {{- include "quikapp.part.labels.shared" . | nindent 4 }}
+  {{- include "quikapp.part.metadata" (dict "ctx" .ctx "svc" .svc "name" $name) | nindent 2 }}
 spec:
   provider: azure
   parameters:
@@ -46,7 +33,7 @@ spec:
           objectAlias: {{ $key | quote }}
       {{- end }}
   secretObjects:
-    - secretName: {{ $global.secretName | quote }}
+    - secretName: {{ $name | quote }}
       type: Opaque
       data:
         {{- range $key := $keys }}

@@ -73,6 +73,8 @@ securityContext:
   runAsGroup: 65534
   seccompProfile:
     type: RuntimeDefault
+  appArmorProfile:
+    type: RuntimeDefault
 containers:
   - name: smoke-test
     image: {{ $test.image | quote }}

@@ -17,7 +17,7 @@ registry/repository:tag, or @digest when a digest is pinned. The service's tag w
 {{/*
 Usage: {{ include "quikapp.part.container.env" (dict "ctx" $ "svc" $svc) }}
 The env map as a container env list, ordered by name (so $(VAR) references to earlier names resolve).
-A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are references;
+A plain value is a literal; {secret: KEY} (from the service's own Secret), {config: KEY} and {field: PATH} are references;
 {unset: true} removes a variable a lower layer set (Helm drops nulls before the layers merge).
 */}}
 {{- define "quikapp.part.container.env" -}}
@@ -30,7 +30,7 @@ A plain value is a literal; {secret: KEY}, {config: KEY} and {field: PATH} are r
   {{- else if hasKey $source "secret" }}
   valueFrom:
     secretKeyRef:
-      name: {{ $source.name | default $global.secretName | quote }}
+      name: {{ include "quikapp.settings.secretName" $.svc | quote }}
       key: {{ $source.secret | quote }}
   {{- else if hasKey $source "config" }}
   valueFrom:

@@ -1,7 +1,7 @@
 {{/*
 Usage: {{ include "quikapp.render.stack" $ }}
 Everything a stack chart deploys: for each enabled service of its catalogue, its Deployment, Service,
-headless Service, HPA, PDB, Ingress, NetworkPolicy and model volume claim. The stack charts' only template.
+headless Service, HPA, PDB, Ingress, NetworkPolicy, model volume claim and the SecretProviderClass of its own secrets. The stack charts' only template.
 The merged services are kept on the chart's root context under "quikapp.settings.stack", where the
 umbrella's quikapp.settings.enabled finds them instead of merging them again.
 */}}
@@ -10,6 +10,7 @@ umbrella's quikapp.settings.enabled finds them instead of merging them again.
 {{- include "quikapp.settings.global" (dict "ctx" . "out" $global) -}}
 {{- $ctx := dict "Values" (merge (dict "global" $global) .Values) "Chart" .Chart "Release" .Release "cache" dict -}}
 {{- $found := dict "problems" list -}}
+{{- include "quikapp.checks.global" (dict "global" $global "out" $found) -}}
 {{- $services := list -}}
 {{- range $name := keys ((.Values.catalogue | default dict).services | default dict) | sortAlpha -}}
   {{- $svc := dict -}}
@@ -47,6 +48,10 @@ umbrella's quikapp.settings.enabled finds them instead of merging them again.
 ---
 {{ include "quikapp.object.PersistentVolumeClaim" $args }}
   {{- end }}
+  {{- if and $ctx.Values.global.keyVault.create $svc.derived.secretKeys }}
+---
+{{ include "quikapp.object.SecretProviderClass" $args }}
+  {{- end }}
   {{- if $ctx.Values.global.networkPolicy.enabled }}
 ---
 {{ include "quikapp.object.NetworkPolicy.allowIngress" $args }}
@@ -62,23 +67,22 @@ umbrella's quikapp.settings.enabled finds them instead of merging them again.
 
 {{/*
 Usage: {{ include "quikapp.render.shared" $ }}
-The objects every service shares: the ConfigMap, the ServiceAccount, the environment's ResourceQuota,
-the Key Vault's SecretProviderClass and the namespace-wide NetworkPolicies. The umbrella chart's
+The objects every service shares: the ConfigMap, the ServiceAccount, the environment's ResourceQuota
+and the namespace-wide NetworkPolicies. The umbrella chart's
 only template besides its test and its PostSync check.
 */}}
 {{- define "quikapp.render.shared" -}}
 {{- $global := dict -}}
 {{- include "quikapp.settings.global" (dict "ctx" . "out" $global) -}}
+{{- $found := dict "problems" list -}}
+{{- include "quikapp.checks.global" (dict "global" $global "out" $found) -}}
+{{- include "quikapp.checks.report" $found.problems -}}
 {{ include "quikapp.object.ConfigMap" . }}
 ---
 {{ include "quikapp.object.ServiceAccount" . }}
 {{- if $global.resourceQuota }}
 ---
 {{ include "quikapp.object.ResourceQuota" . }}
-{{- end }}
-{{- if $global.keyVault.create }}
----
-{{ include "quikapp.object.SecretProviderClass" . }}
 {{- end }}
 {{- if $global.networkPolicy.enabled }}
   {{- $ctx := dict "Values" (dict "global" $global) "Chart" .Chart "Release" .Release }}

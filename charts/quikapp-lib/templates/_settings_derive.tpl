@@ -1,11 +1,12 @@
 {{/*
-Usage: {{ include "quikapp.settings.derive" (dict "svc" $svc "out" $derived) }}
+Usage: {{ include "quikapp.settings.derive" (dict "svc" $svc "out" $derived "keyVault" $global.keyVault.create) }}
 What the templates render from a merged service, decided once: the pod's node selector, tolerations
 and container resources with the GPU settings applied, its volumes and mounts (writable paths, the
-Key Vault CSI volume, the model claim), its container ports as a list of {name, port} ordered by
+Key Vault CSI volume of the service's own SecretProviderClass, when global.keyVault.create and its env
+reads a secret: mounting it is what syncs the service's Secret, the model claim), its container ports as a list of {name, port} ordered by
 port number (the Deployment, Services and NetworkPolicies list them in that order), and whether it
 gets a PodDisruptionBudget (enabled, with a floor of 2 or more: a budget over one pod would forbid
-every eviction).
+every eviction), and the keys its env reads from its own Secret (secretKeys).
 */}}
 {{- define "quikapp.settings.derive" -}}
 {{- $svc := .svc -}}
@@ -38,8 +39,9 @@ every eviction).
   {{- $volumes = append $volumes (dict "name" $volume "emptyDir" (dict "sizeLimit" $svc.ephemeralStorage.sizeLimit)) -}}
   {{- $mounts = append $mounts (dict "name" $volume "mountPath" $path) -}}
 {{- end -}}
-{{- if $svc.keyVault.enabled -}}
-  {{- $csi := dict "driver" "secrets-store.csi.k8s.io" "readOnly" true "volumeAttributes" (dict "secretProviderClass" $svc.keyVault.secretProviderClass) -}}
+{{- $secretKeys := include "quikapp.settings.secretKeys" $svc | fromYamlArray -}}
+{{- if and .keyVault $secretKeys -}}
+  {{- $csi := dict "driver" "secrets-store.csi.k8s.io" "readOnly" true "volumeAttributes" (dict "secretProviderClass" (include "quikapp.settings.secretName" $svc)) -}}
   {{- $volumes = append $volumes (dict "name" "secrets-store" "csi" $csi) -}}
   {{- $mounts = append $mounts (dict "name" "secrets-store" "mountPath" $svc.keyVault.mountPath "readOnly" true) -}}
 {{- end -}}
@@ -57,7 +59,7 @@ every eviction).
   {{- $ports = append $ports (get $byNumber $key) -}}
 {{- end -}}
 {{- $pdb := and $svc.pdb.enabled (ge (int $svc.replicas) 2) -}}
-{{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "ports" $ports "pdb" $pdb -}}
+{{- range $key, $value := dict "nodeSelector" $nodeSelector "tolerations" $tolerations "resources" $resources "volumes" $volumes "volumeMounts" $mounts "ports" $ports "pdb" $pdb "secretKeys" $secretKeys -}}
   {{- $_ := set $.out $key $value -}}
 {{- end -}}
 {{- end -}}
@@ -85,4 +87,37 @@ the key of quikapp.defaults.service's gpu.tolerations is a value of its own.
 */}}
 {{- define "quikapp.settings.gpuResource" -}}
 nvidia.com/gpu
+{{- end -}}
+
+{{/*
+Usage: {{ if include "quikapp.settings.protected" $global }}
+"true" when global.environment is a protected environment (quikapp.defaults.pinnedEnvironments:
+staging, and live, which calls itself production): its values cannot switch off the network
+policies, the ResourceQuota, the PodDisruptionBudgets, explicit resources or pinned images.
+Keyed on global.environment alone, as deploy/environments.yaml's production tier is.
+*/}}
+{{- define "quikapp.settings.protected" -}}
+{{- if has (toString .environment) (include "quikapp.defaults.pinnedEnvironments" . | fromYamlArray) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.settings.secretName" $svc }}
+The service's own Secret, and the SecretProviderClass that syncs it: <service>-secrets.
+*/}}
+{{- define "quikapp.settings.secretName" -}}
+{{- printf "%s-secrets" .name -}}
+{{- end -}}
+
+{{/*
+Usage: {{ include "quikapp.settings.secretKeys" $svc | fromYamlArray }}
+The keys the service's env reads with {secret: KEY}, sorted, each once.
+*/}}
+{{- define "quikapp.settings.secretKeys" -}}
+{{- $keys := list -}}
+{{- range $name, $source := .env -}}
+  {{- if and (kindIs "map" $source) (hasKey $source "secret") (not $source.unset) -}}
+    {{- $keys = append $keys (toString $source.secret) -}}
+  {{- end -}}
+{{- end -}}
+{{- toYaml ($keys | uniq | sortAlpha) -}}
 {{- end -}}

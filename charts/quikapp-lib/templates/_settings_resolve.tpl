@@ -22,7 +22,7 @@ Its nested maps are shared with the layers, so read-only (quikapp.util.mergeLaye
 {{- $_ := set $svc "name" .name -}}
 {{- if not .skipDerived -}}
   {{- $derived := dict -}}
-  {{- include "quikapp.settings.derive" (dict "svc" $svc "out" $derived) -}}
+  {{- include "quikapp.settings.derive" (dict "svc" $svc "out" $derived "keyVault" .ctx.Values.global.keyVault.create) -}}
   {{- $_ := set $svc "derived" $derived -}}
 {{- end -}}
 {{- end -}}

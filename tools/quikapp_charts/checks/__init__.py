@@ -1,2 +1,2 @@
 """What is checked about rendered objects and their targets: Kubernetes schemas, preflight checks of
-a target cluster, and the object diff engine. Imports core, cluster and capacity."""
+a target cluster, the object diff engine, and the data stores environments must not share. Imports core, cluster and capacity."""

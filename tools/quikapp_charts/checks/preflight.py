@@ -212,7 +212,8 @@ def key_vault(env: str, objects: list[dict], global_values: dict) -> list[Check]
     required = env in IDENTITY_REQUIRED or global_values.get("environment") in IDENTITY_REQUIRED
     detail = ("tenantId and clientId set" if not missing else
               f"global.keyVault.{' and '.join(missing)} empty" + ("" if required else " (not required here)"))
-    return [Check("Key Vault identity", classes[0]["metadata"]["name"], not (missing and required), detail)]
+    # Every service's class names the same vault and identity: one check, named by the vault.
+    return [Check("Key Vault identity", parameters.get("keyvaultName", ""), not (missing and required), detail)]
 
 
 def run_all(cluster: Cluster, env: str, ns: str, objects: list[dict], global_values: dict) -> list[Check]:

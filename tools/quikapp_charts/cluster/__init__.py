@@ -13,11 +13,13 @@ Storage mock (storage.py): a default StorageClass `quikapp-models`, and before e
 static PersistentVolume pre-bound to every PersistentVolumeClaim the release renders, so claims bind
 whatever class an environment names (the real kube-controller-manager binds them).
 Secrets: the Secrets Store CSI driver's SecretProviderClass CRD and CSIDriver object, from the
-driver's Go module. Containers never run, so pods mounting its volumes start regardless.
+driver's Go module, and a stand-in for its Secret sync and the kubelet's Secret check
+(secrets_driver.py, a process beside kwok's): a class's Secret exists while a pod mounting it does,
+and a pod whose Secret is missing waits in CreateContainerConfigError.
 
 Modules, bottom up: config (names, files, node shapes, saved state), kube (running kubectl and
 helm against the cluster), api (one kept-alive API client, for many requests), processes (the
-control plane's pids and ports), nodes, storage, kwok, kind, status, install, platform (what an
+control plane's pids and ports), nodes, storage, secrets_driver, kwok, kind, status, install, platform (what an
 environment needs installed beside it), lifecycle (up and down). The click commands are
 quikapp_charts.commands.cluster. Imports core only.
 """

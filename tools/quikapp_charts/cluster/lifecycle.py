@@ -15,9 +15,11 @@ from quikapp_charts.cluster.config import (
 )
 from quikapp_charts.cluster.kind import kind_down, kind_shape_nodes, kind_up
 from quikapp_charts.cluster.kube import api_ready, say
+from quikapp_charts.cluster import secrets_driver
 from quikapp_charts.cluster.kwok import local_cluster_exists, local_down, local_up
 from quikapp_charts.cluster.nodes import local_nodes, wait_for_nodes
 from quikapp_charts.cluster.platform import prepare_environments
+from quikapp_charts.cluster.processes import CLUSTER_DIR
 from quikapp_charts.cluster.storage import ensure_secrets_store, ensure_storage_class
 from quikapp_charts.core import paths
 from quikapp_charts.core.errors import UserError
@@ -44,6 +46,8 @@ def up(provider: str = "local", nodes: int = DEFAULT_CPU_NODES, gpu_nodes: int =
     wait_for_nodes(nodes, gpu_nodes, hint=f" (see {logs.relative_to(paths.ROOT)})" if provider == "local" else "")
     ensure_storage_class()
     ensure_secrets_store()
+    if provider == "local":
+        secrets_driver.start(CLUSTER_DIR)  # kind's nodes run the real kubelet, still with no driver
     prepare_environments()
     say(f"cluster {CLUSTER_NAME} ({provider}) is up in {time.monotonic() - start:.0f}s; "
         f"KUBECONFIG={KUBECONFIG.relative_to(paths.ROOT)}")

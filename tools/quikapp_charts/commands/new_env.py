@@ -1,7 +1,8 @@
 """`quikapp-charts new-env NAME --from ENV`: a new environment's values file, values/NAME.yaml,
 copied from ENV's with every comment kept (ruamel.yaml round trip), and made NAME's own:
 
-- global.environment: NAME, global.namespace: quikapp-NAME;
+- global.environment: NAME (a protected one, staging's or live's, is kept, with its guardrails),
+  global.namespace: quikapp-NAME;
 - every ingress `host`/`hosts` and PHX_HOST: the label naming ENV (dev in api.dev.quikapp.dev, or
   ENV's environment or namespace suffix) becomes NAME; a host without one (live's api.quikapp.dev)
   gets NAME after its first label (api.NAME.quikapp.dev);
@@ -27,6 +28,7 @@ from typing import Any
 import click
 from ruamel.yaml.comments import CommentedMap
 
+from quikapp_charts.catalogue import values_reference
 from quikapp_charts.checks import kube_schemas
 from quikapp_charts.core import console, paths, rendering
 from quikapp_charts.core.errors import CheckFailed, UserError
@@ -114,7 +116,9 @@ def derive(name: str, source: str) -> NewEnv:
     tokens = {source, str(old_global.get("environment") or source),
               old_namespace.removeprefix(NAMESPACE_PREFIX)}
     namespace = f"{NAMESPACE_PREFIX}{name}"
-    old_global["environment"] = name
+    # A copy of a protected environment (staging, live) stays protected: its guardrails key on it.
+    if str(old_global.get("environment")) not in values_reference.load().pinned_environments:
+        old_global["environment"] = name
     old_global["namespace"] = namespace
     result = NewEnv(name, source, "", namespace)
 

@@ -19,7 +19,8 @@ import click
 from rich import box
 from rich.table import Table
 
-from quikapp_charts.checks import kube_schemas
+from quikapp_charts.catalogue import values_reference
+from quikapp_charts.checks import data_stores, kube_schemas
 from quikapp_charts.core import console, paths, rendering
 from quikapp_charts.core.errors import CheckFailed, UserError
 from quikapp_charts.core.inventory import inventory
@@ -36,6 +37,7 @@ class Result:
     summary: dict = field(default_factory=dict)
     seconds: float = 0.0
     facts: fleet.Facts | None = None  # for the checks across environments (--all)
+    stores: tuple = field(default=(), repr=False)  # (global.environment, its data stores)
 
     @property
     def status(self) -> str:
@@ -54,6 +56,7 @@ class Result:
     def to_json(self) -> dict:
         data = asdict(self)
         data.pop("facts")
+        del data["stores"]
         data["result"] = self.status
         data["seconds"] = round(self.seconds, 2)
         return data
@@ -80,6 +83,7 @@ def check(env: str, plan: env_plan.Plan | None = None) -> Result:
     if plan is not None:
         entry = plan.environments.get(env)
         result.facts = fleet.facts(env, rendered.namespace, objects, entry.capped_ceilings if entry else ())
+    result.stores = data_stores.stores(objects)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -111,7 +115,19 @@ def run(envs: list[str], jobs: int, quiet: bool = True, plan: env_plan.Plan | No
                     result = future.result()
                     results[result.env] = result
                     progress.advance(result.env, result.short)
-    return [results[env] for env in envs]
+    ordered = [results[env] for env in envs]
+    # Staging and live keep their data stores to themselves (checked when more than one is rendered).
+    by_env = {r.env: r.stores for r in ordered if r.stores}
+    protected = values_reference.load().pinned_environments
+    for env, problems in data_stores.shared(by_env, protected).items():
+        results[env].problems += problems
+    # The charts protect by global.environment, Argo CD by deploy/environments.yaml's tier: they agree.
+    for env, entry in (plan.environments.items() if plan else ()):
+        if entry.production and env in by_env and by_env[env][0] not in protected:
+            results[env].problems.append(
+                f"values/{env}.yaml: global.environment {by_env[env][0]!r} is not a protected environment "
+                f"({', '.join(protected)}), but deploy/environments.yaml runs {env} in the production tier")
+    return ordered
 
 
 def table(results: list[Result]) -> Table:
