@@ -57,6 +57,9 @@ def test_each_service_secret_lives_exactly_while_its_pods_run(installed, kube_cl
     assert blocked_pods(ns) == [], "a pod of the fresh install waits for a missing Secret"
     readers = secret_readers(inst.of_kind("Deployment"))
     assert len(readers) == len(inst.of_kind("Deployment"))
+    # The driver syncs a Secret once a mounting pod is scheduled, beside the rollout: wait for each.
+    for name in readers:
+        kubectl("wait", "--for=create", f"secret/{name}-secrets", "-n", ns, WAIT)
     secrets = {s["metadata"]["name"]: s for s in kubectl_json("get", "secrets", "-n", ns)["items"]}
     pods = kubectl_json("get", "pods", "-n", ns)["items"]
     for name, keys in readers.items():
