@@ -87,6 +87,10 @@ def test_recover_after_helm_was_killed_mid_upgrade(kube_cluster):
         blocked = helm("upgrade", RELEASE, *chart_args("global.image.tag=v9.9.12"), check=False)
         assert blocked.returncode != 0 and "another operation" in blocked.stderr
 
+        refused = run(str(paths.CACHE / "venv" / "bin" / "quikapp-charts"), "cluster", "install", ENV, "--namespace",
+                      NAMESPACE, "--set", f"global.namespace={NAMESPACE}", check=False)
+        assert refused.returncode == 2 and f"run `quikapp-charts recover {ENV} --kubeconfig" in refused.stderr
+
         young = recover()
         assert young.returncode == 1, young.stderr
         assert "another helm may still be running" in young.stderr and "Traceback" not in young.stderr
