@@ -1,0 +1,70 @@
+"""Faults for upgrade_faults.py, on the local cluster (kwokctl --runtime binary): its control-plane
+processes found by the pid files kwokctl keeps, stopped and started again with the same command
+line, its pid file updated so that `cluster down` still stops it; a node deleted; helm killed."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from quikapp_charts.cluster.kube import api_ready, kubectl, kubectl_json
+from quikapp_charts.cluster.processes import CLUSTER_DIR, alive
+
+PIDS = CLUSTER_DIR / "pids"
+LOGS = CLUSTER_DIR / "logs"
+
+
+def component_pid(name: str) -> int:
+    return int((PIDS / f"{name}.pid").read_text().strip())
+
+
+def _stop(name: str, sig: int) -> tuple[list[str], str]:
+    """Stop component NAME with SIG; returns its command line and working directory."""
+    pid = component_pid(name)
+    cmdline = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    cwd = os.readlink(f"/proc/{pid}/cwd")
+    os.kill(pid, sig)
+    deadline = time.monotonic() + 30
+    while alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    return cmdline, cwd
+
+
+def _start(name: str, cmdline: list[str], cwd: str) -> None:
+    with open(LOGS / f"{name}.log", "ab") as log:
+        proc = subprocess.Popen(cmdline, cwd=cwd, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    (PIDS / f"{name}.pid").write_text(str(proc.pid))
+
+
+def restart(name: str, sig: int = signal.SIGTERM, down_seconds: float = 0) -> str:
+    """Stop a control-plane component, leave it down for DOWN_SECONDS, start it again."""
+    cmdline, cwd = _stop(name, sig)
+    time.sleep(down_seconds)
+    _start(name, cmdline, cwd)
+    wait_api()
+    return f"{name} {'killed' if sig == signal.SIGKILL else 'stopped'}, down {down_seconds:.0f}s, started again"
+
+
+def wait_api(timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while not api_ready():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"kube-apiserver not ready {timeout:.0f}s after the fault")
+        time.sleep(0.5)
+
+
+def delete_busy_node(namespace: str) -> str:
+    """Delete the CPU node that runs the most pods of NAMESPACE (its pods go with it)."""
+    counts: dict[str, int] = {}
+    for pod in kubectl_json("get", "pods", "-n", namespace)["items"]:
+        node = pod["spec"].get("nodeName")
+        if node and "-gpu-" not in node and pod["status"].get("phase") == "Running":
+            counts[node] = counts.get(node, 0) + 1
+    node = max(counts, key=counts.get)
+    kubectl("delete", "node", node, "--wait=false")
+    return f"node {node} with {counts[node]} running pods deleted"
