@@ -12,6 +12,7 @@ import click
 from quikapp_charts.core import console, rendering
 from quikapp_charts.core.errors import UserError
 from quikapp_charts.upgrade import recover as recovery
+from quikapp_charts.upgrade.api import Api
 from quikapp_charts.upgrade.target import RELEASE, Target
 
 UNITS = {"h": 3600, "m": 60, "s": 1}
@@ -42,7 +43,7 @@ def command(env: str, timeout: str, force: bool, kubeconfig: Path | None, namesp
     limit = seconds(timeout)
     target = Target(namespace or rendering.namespace_of(env), kubeconfig, release)
     target.reachable()
-    outcome = recovery.recover(target, limit, force, timeout)
+    outcome = recovery.recover(target, Api(kubeconfig), limit, force, timeout)
     for line in outcome.found:
         click.echo(f"found: {line}")
     for line in outcome.done:

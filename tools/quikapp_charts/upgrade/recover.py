@@ -11,12 +11,12 @@ revision, with every claim that only the pending revision has kept (a rollback d
 target revision lacks; a claim or its volume is never deleted here)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from quikapp_charts.core.errors import CheckFailed, UserError
 from quikapp_charts.upgrade import releases
+from quikapp_charts.upgrade.api import Api
 from quikapp_charts.upgrade.target import Target
 
 KEEP = "helm.sh/resource-policy"
@@ -49,16 +49,7 @@ def _helm_wrote_since(obj: dict | None, since: datetime) -> bool:
     return False
 
 
-def _live(target: Target, obj: dict) -> dict | None:
-    namespace = obj["metadata"].get("namespace") or target.namespace
-    proc = target.kubectl("get", obj["kind"], obj["metadata"]["name"], "-n", namespace, "-o", "json",
-                          "--ignore-not-found", check=False)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        return None
-    return json.loads(proc.stdout)
-
-
-def applied_objects(target: Target, pending: releases.Revision,
+def applied_objects(target: Target, api: Api, pending: releases.Revision,
                     deployed: releases.Revision | None) -> tuple[list[tuple], list[tuple]]:
     """(what the pending revision changes or adds, of that what the cluster shows applied)."""
     before = {key(o): o for o in (deployed.objects() if deployed else [])}
@@ -68,13 +59,13 @@ def applied_objects(target: Target, pending: releases.Revision,
         if before.get(k) == obj:
             continue
         changed.append(k)
-        live = _live(target, obj)
+        live = api.live(obj, target.namespace)
         if (k not in before and live is not None) or _helm_wrote_since(live, pending.updated):
             applied.append(k)
     return changed, applied
 
 
-def recover(target: Target, timeout_s: float, force: bool, wait_timeout: str) -> Outcome:
+def recover(target: Target, api: Api, timeout_s: float, force: bool, wait_timeout: str) -> Outcome:
     """Find the release's state and get it out of a pending one (see the module's text)."""
     history = releases.revisions(target)
     if not history:
@@ -91,7 +82,7 @@ def recover(target: Target, timeout_s: float, force: bool, wait_timeout: str) ->
         raise CheckFailed(f"{target.where}: revision {last.number} is {last.status} for {age:.0f}s, less than "
                           f"--timeout {timeout_s:.0f}s: another helm may still be running; wait, or --force")
     deployed = next((r for r in reversed(history[:-1]) if r.status in ("deployed", "superseded")), None)
-    changed, applied = applied_objects(target, last, deployed)
+    changed, applied = applied_objects(target, api, last, deployed)
     base = f"revision {deployed.number}" if deployed else "no deployed revision"
     out.found.append(f"compared with {base} and the cluster: {len(changed)} objects changed or added, "
                      f"{len(applied)} of them applied"
@@ -104,7 +95,7 @@ def recover(target: Target, timeout_s: float, force: bool, wait_timeout: str) ->
         if deployed is None and applied:
             out.done.append("left what it applied in place: the next `helm upgrade --install` takes it over")
         return out
-    _keep_new_claims(target, last, deployed, out)
+    _keep_new_claims(target, api, last, deployed, out)
     target.helm("rollback", target.release, str(deployed.number), "-n", target.namespace, "--wait",
                 "--timeout", wait_timeout, "--force-conflicts")
     now = releases.revisions(target)[-1]
@@ -112,13 +103,13 @@ def recover(target: Target, timeout_s: float, force: bool, wait_timeout: str) ->
     return out
 
 
-def _keep_new_claims(target: Target, pending: releases.Revision, deployed: releases.Revision,
+def _keep_new_claims(target: Target, api: Api, pending: releases.Revision, deployed: releases.Revision,
                      out: Outcome) -> None:
     """A rollback deletes the objects its target revision lacks: a claim only the pending revision
     has is annotated to be kept instead (its volume and data stay)."""
     before = {key(o) for o in deployed.objects()}
     for obj in pending.objects():
-        if obj["kind"] == "PersistentVolumeClaim" and key(obj) not in before and _live(target, obj):
+        if obj["kind"] == "PersistentVolumeClaim" and key(obj) not in before and api.live(obj, target.namespace):
             namespace = obj["metadata"].get("namespace") or target.namespace
             target.kubectl("annotate", "pvc", obj["metadata"]["name"], "-n", namespace, f"{KEEP}=keep", "--overwrite")
             out.done.append(f"kept claim {obj['metadata']['name']} (only the interrupted revision has it)")
