@@ -81,11 +81,11 @@ def test_plan_names_restarts_blocks_and_room(installed):
     assert [c["paths"] for c in config["changes"] if c["kind"] == "ConfigMap"] == [["data.LOG_LEVEL"]]
 
     _, ceilings = plan("--set", "python.services.ml-service.autoscaling.maxReplicas=12",
-                       "--set", "go.services.search-service.autoscaling.maxReplicas=20")
+                       "--set", "go.services.search-service.autoscaling.maxReplicas=25")
     assert ceilings["restarts"] == []
     assert {(c["kind"], c["name"], tuple(c["paths"])) for c in ceilings["changes"]} == {
-        ("HorizontalPodAutoscaler", "ml-service", ("spec.maxReplicas",)),
-        ("HorizontalPodAutoscaler", "search-service", ("spec.maxReplicas",))}
+        ("HorizontalPodAutoscaler", "ml-service-hpa", ("spec.maxReplicas",)),
+        ("HorizontalPodAutoscaler", "search-service-hpa", ("spec.maxReplicas",))}
 
     proc, shrink = plan("--set", "python.services.ml-service.modelStorage.size=1Gi")
     assert proc.returncode == 1
