@@ -85,6 +85,20 @@ class Api:
         status, data = self.request("GET", path)
         return data if status == 200 else None
 
+    def lives(self, objects: list[dict], namespace: str) -> list[dict | None]:
+        """The live object of each of OBJECTS (None where there is none), one list request per kind."""
+        found: dict[tuple[str, str, str, str], dict] = {}
+        for api_version, kind, ns in sorted({(o["apiVersion"], o["kind"], o["metadata"].get("namespace") or namespace)
+                                             for o in objects}):
+            resource = self.served().get((api_version, kind))
+            if resource is None:
+                continue
+            path = f"{resource.path}{f'/namespaces/{ns}' if resource.namespaced else ''}/{resource.plural}"
+            for item in self.list(path):
+                found[(api_version, kind, ns, item["metadata"]["name"])] = item
+        return [found.get((o["apiVersion"], o["kind"], o["metadata"].get("namespace") or namespace,
+                           o["metadata"]["name"])) for o in objects]
+
     def list(self, path: str, **query: str) -> list[dict]:
         return self.get(path, **query).get("items", [])
 

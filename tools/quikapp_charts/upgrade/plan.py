@@ -41,8 +41,7 @@ def _as_helm_renders(obj: dict, live: dict | None) -> dict:
 
 def object_changes(api: Api, namespace: str, objects: list[dict]) -> tuple[list[changes.Change], list[dict]]:
     """Each object's change, and the restarting Deployments as the API server would make them."""
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        lives = list(pool.map(lambda o: api.live(o, namespace), objects))
+    lives = api.lives(objects, namespace)
     manager = field_manager([live for live in lives if live])
 
     def one(pair: tuple[dict, dict | None]) -> tuple[changes.Change, dict | None]:
