@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from quikapp_charts.cluster.processes import CLUSTER_DIR, alive
 
 PIDS = CLUSTER_DIR / "pids"
 LOGS = CLUSTER_DIR / "logs"
+HELD: set[str] = set()  # components a fault keeps down on purpose: the Supervisor leaves them be
 
 
 def component_pid(name: str) -> int:
@@ -43,9 +45,13 @@ def _start(name: str, cmdline: list[str], cwd: str) -> None:
 
 def restart(name: str, sig: int = signal.SIGTERM, down_seconds: float = 0) -> str:
     """Stop a control-plane component, leave it down for DOWN_SECONDS, start it again."""
-    cmdline, cwd = _stop(name, sig)
-    time.sleep(down_seconds)
-    _start(name, cmdline, cwd)
+    HELD.add(name)
+    try:
+        cmdline, cwd = _stop(name, sig)
+        time.sleep(down_seconds)
+        _start(name, cmdline, cwd)
+    finally:
+        HELD.discard(name)
     wait_api()
     return f"{name} {'killed' if sig == signal.SIGKILL else 'stopped'}, down {down_seconds:.0f}s, started again"
 
@@ -68,3 +74,46 @@ def delete_busy_node(namespace: str) -> str:
     node = max(counts, key=counts.get)
     kubectl("delete", "node", node, "--wait=false")
     return f"node {node} with {counts[node]} running pods deleted"
+
+
+class Supervisor:
+    """Starts again, with its command line of when the supervisor began, every control-plane
+    process that exits: what the kubelet does for a control plane's static pods, and what kwokctl's
+    binary runtime does not (kube-controller-manager and kube-scheduler exit when they cannot renew
+    their leader lease, as while kube-apiserver or etcd is down)."""
+
+    def __init__(self) -> None:
+        self.saved = {}
+        for pidfile in sorted(PIDS.glob("*.pid")):
+            pid = int(pidfile.read_text().strip())
+            cmdline = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+            self.saved[pidfile.stem] = (cmdline, os.readlink(f"/proc/{pid}/cwd"))
+        self.revived: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1):
+            for name, (cmdline, cwd) in self.saved.items():
+                if name in HELD:
+                    continue
+                try:
+                    running = alive(component_pid(name))
+                except (OSError, ValueError):
+                    running = False
+                if not running:
+                    _start(name, cmdline, cwd)
+                    self.revived.append(name)
+
+    def __enter__(self) -> Supervisor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def take(self) -> list[str]:
+        """The components started again since the last call."""
+        taken, self.revived = self.revived, []
+        return taken

@@ -144,7 +144,8 @@ def recover_if_pending(env: str, namespace: str) -> str:
     return "recover: " + "; ".join(done)
 
 
-def run_case(case: Case, env: str, namespace: str, tag: str, rendered: list[dict], shape: tuple[int, int]) -> None:
+def run_case(case: Case, env: str, namespace: str, tag: str, rendered: list[dict], shape: tuple[int, int],
+             supervisor: faultlib.Supervisor) -> None:
     volumes, before = claims(namespace), int(last_revision(namespace)["version"])
     proc = subprocess.Popen(helm_upgrade(env, namespace, tag), env=tool_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -157,6 +158,9 @@ def run_case(case: Case, env: str, namespace: str, tag: str, rendered: list[dict
         proc.wait()
     steps = [what, f"helm exited {proc.returncode}"]
     faultlib.wait_api()
+    revived = supervisor.take()
+    if revived:
+        steps.append(f"{', '.join(sorted(set(revived)))} exited and started again")
     if case.kind == "node-delete":
         lifecycle.up("local", *shape)  # the node back, as a node pool replaces a lost VM
     steps.append(recover_if_pending(env, namespace))
@@ -164,6 +168,19 @@ def run_case(case: Case, env: str, namespace: str, tag: str, rendered: list[dict
     steps.append("upgrade again " + ("ok" if again.returncode == 0 else f"failed: {again.stderr.strip()[-300:]}"))
     problems = converged(env, namespace, tag, volumes, rendered) if again.returncode == 0 else ["upgrade failed"]
     case.survived, case.how = not problems, "; ".join(steps + problems)
+
+
+def timed_case(kind: str, point: str, env: str, namespace: str, tag: str, rendered: list[dict],
+               shape: tuple[int, int], supervisor: faultlib.Supervisor) -> Case:
+    case = Case(kind, point)
+    start = time.monotonic()
+    try:
+        run_case(case, env, namespace, tag, rendered, shape, supervisor)
+    except (RuntimeError, subprocess.SubprocessError) as err:
+        case.how = f"error: {err}"
+    print(f"{kind} at {point}: {'survived' if case.survived else 'NOT survived'} in "
+          f"{time.monotonic() - start:.0f}s ({case.how})", file=sys.stderr, flush=True)
+    return case
 
 
 def table(cases: list[Case], kinds: list[str], points: list[str]) -> str:
@@ -190,16 +207,10 @@ def main() -> int:
     rendered = rendering.render(args.env).objects
     cases = []
     try:
-        for number, (kind, point) in enumerate((k, p) for k in kinds for p in points):
-            case = Case(kind, point)
-            start = time.monotonic()
-            try:
-                run_case(case, args.env, namespace, f"9.0.{number + 1}", rendered, shape)
-            except (RuntimeError, subprocess.SubprocessError) as err:
-                case.how = f"error: {err}"
-            cases.append(case)
-            print(f"{kind} at {point}: {'survived' if case.survived else 'NOT survived'} in "
-                  f"{time.monotonic() - start:.0f}s ({case.how})", file=sys.stderr, flush=True)
+        with faultlib.Supervisor() as supervisor:
+            for number, (kind, point) in enumerate((k, p) for k in kinds for p in points):
+                cases.append(timed_case(kind, point, args.env, namespace, f"9.{int(time.time()) % 1000}.{number + 1}",
+                                        rendered, shape, supervisor))
     finally:
         if started:
             lifecycle.down()
