@@ -4,7 +4,9 @@ line, its pid file updated so that `cluster down` still stops it; a node deleted
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -43,12 +45,41 @@ def _start(name: str, cmdline: list[str], cwd: str) -> None:
     (PIDS / f"{name}.pid").write_text(str(proc.pid))
 
 
+def _ports(cmdline: list[str]) -> list[int]:
+    """The ports a component listens on, from its flags (--secure-port=N, --listen-*-urls=...:N)."""
+    found = set()
+    for arg in cmdline:
+        if arg.startswith(("--secure-port=", "--port=")):
+            found.add(int(arg.split("=", 1)[1]))
+        elif arg.startswith("--listen-"):
+            found.update(int(p) for p in re.findall(r":(\d+)", arg.split("=", 1)[1]))
+    return sorted(p for p in found if p > 0)
+
+
+def _hold(ports: list[int]) -> list[socket.socket]:
+    """Bind the ports without listening: connections are refused, as with the component down, and
+    no other cluster on a shared machine takes them meanwhile."""
+    held = []
+    for port in ports:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+            held.append(sock)
+        except OSError:
+            sock.close()
+    return held
+
+
 def restart(name: str, sig: int = signal.SIGTERM, down_seconds: float = 0) -> str:
     """Stop a control-plane component, leave it down for DOWN_SECONDS, start it again."""
     HELD.add(name)
     try:
         cmdline, cwd = _stop(name, sig)
+        held = _hold(_ports(cmdline))
         time.sleep(down_seconds)
+        for sock in held:
+            sock.close()
         _start(name, cmdline, cwd)
     finally:
         HELD.discard(name)
