@@ -95,7 +95,9 @@ class Api:
                 continue
             path = f"{resource.path}{f'/namespaces/{ns}' if resource.namespaced else ''}/{resource.plural}"
             for item in self.list(path):
-                found[(api_version, kind, ns, item["metadata"]["name"])] = item
+                # A list's items carry no apiVersion and kind; the objects they are compared with do.
+                found[(api_version, kind, ns, item["metadata"]["name"])] = {"apiVersion": api_version, "kind": kind,
+                                                                             **item}
         return [found.get((o["apiVersion"], o["kind"], o["metadata"].get("namespace") or namespace,
                            o["metadata"]["name"])) for o in objects]
 
