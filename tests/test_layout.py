@@ -24,7 +24,9 @@ MAY_IMPORT = {
     "capacity": {"core", "cluster"},
     "checks": {"core", "cluster", "capacity"},
     "environments": {"core", "release", "catalogue", "cluster", "netpol", "capacity", "checks"},
-    "commands": {"core", "release", "catalogue", "cluster", "netpol", "capacity", "checks", "environments"},
+    "upgrade": {"core", "release", "catalogue", "cluster", "netpol", "capacity", "checks"},
+    "commands": {"core", "release", "catalogue", "cluster", "netpol", "capacity", "checks", "environments",
+                 "upgrade"},
 }
 
 

@@ -47,8 +47,9 @@ def hand_count(objects, point: str, surge: bool) -> dict[str, dict[str, float]]:
         hpa = hpas.get(name)
         replicas = (replicas_at(hpa["minReplicas"], hpa["maxReplicas"], point) if hpa
                     else dep["spec"]["replicas"])
-        assert "strategy" not in dep["spec"]  # Kubernetes' default: maxSurge 25%, rounded up
-        pods = replicas + (math.ceil(replicas / 4) if surge else 0)
+        max_surge = dep["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+        extra = max_surge if isinstance(max_surge, int) else math.ceil(replicas * int(max_surge[:-1]) / 100)
+        pods = replicas + (extra if surge else 0)
         for key in (stack, "total"):
             row = counts.setdefault(key, {"pods": 0, "cpu": 0, "memory": 0, "cpu_limit": 0,
                                           "memory_limit": 0, "gpus": 0})
@@ -97,15 +98,22 @@ def test_live_floor_and_claims(live_report, rendered):
                                             for c in claims) / GI
 
 
-def test_live_fits_at_peak_in_its_quota_and_the_production_pool(rendered):
-    """The decision in the README: every HPA at its ceiling, rolling, fits the quota, and the GPU
-    services take at most the production pool's 32 GPUs."""
+def test_live_fits_at_peak_in_its_quota_and_states_the_gpu_nodes(rendered):
+    """The decision in the README: every HPA at its ceiling, rolling, fits the quota; the GPU
+    services at the design's ceilings (10, 8, 5, 10) take 33 GPUs and roll without a spare one, and
+    the report says how many GPU nodes that takes."""
     peak = hand_count(rendered["live"], "max", surge=True)["total"]
-    assert peak["gpus"] <= 8 * 4
-    result = cli("capacity", "live", "--at", "max", "--pool", "cpu=40x16c64g,gpu=8x4gpu")
+    assert peak["gpus"] == hand_count(rendered["live"], "max", surge=False)["total"]["gpus"] == 33
+    result = cli("capacity", "live", "--at", "max")
     assert result.code == 0, result.stderr
     assert "live fits at max with a rolling-update surge." in result.stdout
     assert "Every HPA ceiling is within the quota, all at once." in result.stdout
+    assert "GPU nodes: 33 GPUs at max with the surge need 9 nodes of 4 GPUs." in result.stdout
+    assert cli("capacity", "live", "--at", "max", "--pool", "cpu=40x16c64g,gpu=9x4gpu").code == 0
+    short = cli("capacity", "live", "--at", "max", "--pool", "cpu=40x16c64g,gpu=8x4gpu")
+    assert_one_line_error(short, 1, "GPU pods request 33 nvidia.com/gpu, the GPU nodes have 32")
+    on_eight = cli("capacity", "live", "--at", "max", "--pool", "gpu=4x8gpu,cpu=40x16c64g", "-o", "json")
+    assert on_eight.json["gpuNodes"] == {"gpus": 33, "perNode": 8, "nodes": 5}
 
 
 def test_quota_rows_are_the_rendered_quota(live_report, rendered):

@@ -51,7 +51,8 @@ def test_a_browser_renders_the_page(page, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr
     for text in ("Capacity of live (quikapp-prod) at floor", "live fits at floor with a rolling-update surge.",
-                 "Floor and peak per stack", "Quota headroom", "requests.nvidia.com/gpu", "elixir-realtime"):
+                 "Floor and peak per stack", "Quota headroom", "requests.nvidia.com/gpu", "elixir-realtime",
+                 "7 GPUs at floor with the surge need 2 nodes of 4 GPUs."):
         assert text in dom.stdout, text
     assert "<svg" in dom.stdout and "aria-label=\"Quota headroom\"" in dom.stdout
 

@@ -140,6 +140,14 @@ def gpu_placement(s: Service) -> None:
         assert "nvidia.com/gpu" not in limits
 
 
+def rollout(s: Service) -> None:
+    """A GPU Deployment stops one pod before its replacement starts: a GPU pool has no idle GPU at
+    peak, where a surge pod would wait for one for ever. The others keep Kubernetes' 25%/25%."""
+    assert s.deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1} if s.gpu else {"maxSurge": "25%", "maxUnavailable": "25%"}}
+
+
 def key_vault(s: Service) -> None:
     """A service that reads secrets mounts its own Key Vault class through the secrets-store CSI
     driver (which syncs its own Secret while its pods run); one that reads none mounts nothing."""
@@ -154,7 +162,7 @@ def key_vault(s: Service) -> None:
 
 
 DEPLOYMENT_CONCERNS = [labels_and_namespace, ports, image, env_vars, resources, probes, scraping, service_account,
-                       anti_affinity, pod_security, gpu_placement, key_vault]
+                       anti_affinity, pod_security, gpu_placement, rollout, key_vault]
 
 
 @pytest.mark.parametrize("concern", DEPLOYMENT_CONCERNS, ids=lambda concern: concern.__name__)

@@ -54,6 +54,8 @@ BY_PATH = {
     ("ports", "http"): lambda i: 6000 + i,
     ("servicePorts",): lambda i: [f"m{i}"],
     ("pdb", "minAvailable"): lambda i: f"{10 + i}%",
+    ("rollout", "maxSurge"): lambda i: f"{30 + i}%",
+    ("rollout", "maxUnavailable"): lambda i: f"{40 + i}%",
     ("metrics", "port"): lambda i: f"m{i}",
     ("metrics", "path"): lambda i: f"/metrics-{i}",
     ("antiAffinity",): cycle("preferred", "required"),

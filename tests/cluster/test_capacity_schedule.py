@@ -62,13 +62,13 @@ def assert_cleaned_up() -> None:
 def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):
     expected = peak(render("live"))
     out = tmp_path / "live.json"
-    result = capacity("live", "--at", "max", "--schedule", "--pool", "cpu=100x16c64g,gpu=8x4gpu",
+    result = capacity("live", "--at", "max", "--schedule", "--pool", "cpu=100x16c64g,gpu=9x4gpu",
                       "-o", "json", "--out", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(out.read_text())
     s = report["schedule"]
     total = sum(d["replicas"] for d in expected.values())
-    assert s["poolNodes"] == 108 and len(s["nodes"]) == 108
+    assert s["poolNodes"] == 109 and len(s["nodes"]) == 109
     assert s["pods"] == s["scheduled"] == total
     assert s["pending"] == [] and s["refusedByQuota"] == []
     assert sum(n["pods"] for n in s["nodes"]) == total
@@ -86,11 +86,11 @@ def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):
         sum(d["replicas"] * d["gib"] for d in expected.values()))
     pools = {p["pool"]: p for p in s["pools"]}
     gpu_pods = sum(d["replicas"] for d in expected.values() if d["gpus"])
-    assert (pools["cpu"]["nodes"], pools["gpu"]["nodes"]) == (100, 8)
+    assert (pools["cpu"]["nodes"], pools["gpu"]["nodes"]) == (100, 9)
     assert (pools["cpu"]["pods"], pools["gpu"]["pods"]) == (total - gpu_pods, gpu_pods)
     assert pools["cpu"]["cpu"] == pytest.approx(
         sum(d["replicas"] * d["cores"] for d in expected.values() if not d["gpus"]) / (100 * 16), abs=1e-4)
-    assert pools["gpu"]["gpu"] == pytest.approx(sum(d["replicas"] * d["gpus"] for d in expected.values()) / 32,
+    assert pools["gpu"]["gpu"] == pytest.approx(sum(d["replicas"] * d["gpus"] for d in expected.values()) / 36,
                                                 abs=1e-4)
     assert pools["cpu"]["emptyNodes"] == sum(1 for n in s["nodes"] if n["pool"] == "cpu" and n["pods"] == 0)
     spread = {row["deployment"]: row for row in s["spread"]}
@@ -112,7 +112,7 @@ def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):
     assert proc.returncode == 0 and shot.read_bytes()[:4] == b"\x89PNG", proc.stderr
     dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    assert f"On the scheduler: {total} of {total} pods placed on 108 nodes" in dom
+    assert f"On the scheduler: {total} of {total} pods placed on 109 nodes" in dom
     assert 'aria-label="Utilisation per node"' in dom
     assert "<th>Empty nodes</th>" in dom and "without the rolling-update surge" in dom
 

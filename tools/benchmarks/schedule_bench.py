@@ -2,7 +2,7 @@
 """How long the real scheduler's answer takes: live at its HPA ceilings on a production pool of
 100+ kwok nodes, against live at its floor on a small pool, in the same process and rounds.
 
-    python tools/benchmarks/schedule_bench.py [--rounds 2] [--pool cpu=100x16c64g,gpu=8x4gpu] [--json]
+    python tools/benchmarks/schedule_bench.py [--rounds 2] [--pool cpu=100x16c64g,gpu=9x4gpu] [--json]
 
 Needs the local cluster (`quikapp-charts cluster up`); warm means it is up and the toolchain
 built. Each measurement is the command end to end in a new process, as a user runs it (render,
@@ -10,7 +10,7 @@ pool nodes added and Ready, pods created and placed or refused, the placement re
 and nodes removed):
 
   small   capacity live --at floor --schedule --pool cpu=14x16c64g,gpu=3x4gpu   (80 pods, 17 nodes)
-  peak    capacity live --at max --schedule --pool POOL                         (440 pods, 108 nodes)
+  peak    capacity live --at max --schedule --pool POOL                         (448 pods, 109 nodes)
 
 Machines are noisy (two cores shared with other work), so the peak run is reported as a ratio
 against the small run measured in the same rounds (interleaved; medians over rounds), beside its
@@ -55,7 +55,7 @@ def run(point: str, pool: str, out: Path, phases: list[dict]) -> None:
 
 def main() -> None:
     parser = benchlib.arguments(__doc__, rounds=2)
-    parser.add_argument("--pool", default="cpu=100x16c64g,gpu=8x4gpu", help="the peak run's pool")
+    parser.add_argument("--pool", default="cpu=100x16c64g,gpu=9x4gpu", help="the peak run's pool")
     args = parser.parse_args()
     if not kube.api_ready():
         raise SystemExit("the local cluster is not running: `quikapp-charts cluster up` first")

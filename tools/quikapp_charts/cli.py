@@ -17,6 +17,7 @@ COMMANDS = {
     "netpol": "netpol", "diff": "diff", "new-env": "new_env", "cluster": "cluster",
     "capacity": "capacity", "preflight": "preflight", "bump": "bump", "package": "package",
     "publish": "publish", "versions": "versions", "release": "release", "promote": "promote",
+    "plan": "plan", "recover": "recover",
 }
 
 

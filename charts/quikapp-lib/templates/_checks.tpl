@@ -13,7 +13,7 @@ list `out.problems`, in the order of the checks below.
 
 {{/*
 Usage: {{ include "quikapp.checks.scaling" (dict "ctx" $ "svc" $svc "key" $key "out" $found) }}
-The replica floor within the HPA's range, and a PodDisruptionBudget that allows an eviction.
+The replica floor within the HPA's range, a PodDisruptionBudget that allows an eviction, and a rollout with room to move.
 */}}
 {{- define "quikapp.checks.scaling" -}}
 {{- $svc := .svc -}}
@@ -29,6 +29,9 @@ The replica floor within the HPA's range, and a PodDisruptionBudget that allows 
   {{- else if and (not $svc.pdb.minAvailable) (lt (int $svc.pdb.maxUnavailable) 1) -}}
     {{- $problems = append $problems (printf "%s.pdb.maxUnavailable: %d forbids every eviction" $key (int $svc.pdb.maxUnavailable)) -}}
   {{- end -}}
+{{- end -}}
+{{- if and (eq (toString $svc.rollout.maxSurge) "0" "0%") (eq (toString $svc.rollout.maxUnavailable) "0" "0%") -}}
+  {{- $problems = append $problems (printf "%s.rollout: maxSurge and maxUnavailable both 0 leave a rollout no room" $key) -}}
 {{- end -}}
 {{- $_ := set .out "problems" (concat .out.problems $problems) -}}
 {{- end -}}

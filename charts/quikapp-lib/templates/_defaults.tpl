@@ -56,6 +56,12 @@ pdb:
   minAvailable: null
   ## @param pdb.maxUnavailable int-or-percent maxUnavailable when minAvailable is null.
   maxUnavailable: 1
+## @param rollout object The Deployment's rolling update (Kubernetes' defaults: 25% and 25%).
+rollout:
+  ## @param rollout.maxSurge int-or-percent Pods started above the count while rolling; 0: one stops before its replacement starts (the GPU services: no idle GPU at peak).
+  maxSurge: 25%
+  ## @param rollout.maxUnavailable int-or-percent Pods of the count that may be down while rolling; at least 1 where maxSurge is 0.
+  maxUnavailable: 25%
 ## @param env env-map Environment variables by name: a literal, {secret: KEY}, {config: KEY}, {field: PATH}, {value: V} or {unset: true} to remove one a lower layer set.
 env: {}
 ## @param resources object Container requests and limits (required in staging and live).

@@ -12,6 +12,11 @@ metadata:
 spec:
   replicas: {{ include "quikapp.part.Deployment.replicas" . }}
   revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: {{ include "quikapp.util.intOrString" $svc.rollout.maxSurge }}
+      maxUnavailable: {{ include "quikapp.util.intOrString" $svc.rollout.maxUnavailable }}
   selector:
     matchLabels:
       {{- include "quikapp.part.labels.selector" . | nindent 6 }}

@@ -1,6 +1,6 @@
 """Node pools shaped like production, from a one-line spec, and what a capacity model asks of them.
 
-    cpu=40x16c64g,gpu=8x4gpu      40 nodes of 16 cores and 64 GiB; 8 nodes of 4 GPUs
+    cpu=40x16c64g,gpu=9x4gpu      40 nodes of 16 cores and 64 GiB; 9 nodes of 4 GPUs
     gpu=8x24c220g4gpu110p         cores, GiB, GPUs and the pod limit may all be given
 
 A pool is NAME=COUNTxSHAPE; SHAPE is any of <n>c (cores), <n>g (GiB of memory), <n>gpu
@@ -21,7 +21,7 @@ from quikapp_charts.cluster.config import NODE_ROLE_LABEL as POOL_LABEL
 from quikapp_charts.core.errors import UserError
 from quikapp_charts.core.resources import GPU
 
-DEFAULT_SPEC = "cpu=40x16c64g,gpu=8x4gpu"
+DEFAULT_SPEC = "cpu=40x16c64g,gpu=9x4gpu"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 DEFAULT_ZONES = 3
 _DEFAULTS = {"cpu": {"c": 16, "g": 64, "gpu": 0, "p": 110}, "gpu": {"c": 32, "g": 256, "gpu": 0, "p": 110}}

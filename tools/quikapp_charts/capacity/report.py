@@ -53,6 +53,17 @@ def verdict(model: Demand, point: str, pool_problems: list[str] | None = None,
     return f"{model.env} does not fit at {point_label(point)}: " + "; ".join(reasons)
 
 
+def gpu_nodes(model: Demand, point: str, pools: list[node_pool.Pool] | None) -> dict | None:
+    """The GPU nodes the point needs with its surge: its GPUs over the GPUs of a node of --pool's
+    GPU pool (the default pool's shape without --pool). None when nothing asks for a GPU."""
+    gpus = int(model.figures(point, surge=True).total.get(f"requests.{GPU}", Decimal(0)))
+    if not gpus:
+        return None
+    shapes = [p for p in pools or node_pool.parse(node_pool.DEFAULT_SPEC) if p.gpus]
+    per_node = shapes[0].gpus if shapes else max(p.gpus for p in node_pool.parse(node_pool.DEFAULT_SPEC))
+    return {"gpus": gpus, "perNode": per_node, "nodes": -(-gpus // per_node)}
+
+
 def report(model: Demand, point: str, pools: list[node_pool.Pool] | None = None,
            schedule: dict | None = None) -> dict:
     """Everything the text, JSON and HTML outputs show."""
@@ -92,6 +103,7 @@ def report(model: Demand, point: str, pools: list[node_pool.Pool] | None = None,
             "pools": [{"name": p.name, "count": p.count, "cores": p.cores, "memoryGi": p.memory_gib,
                        "gpus": p.gpus, "pods": p.pods} for p in pools],
             "problems": pool_problems},
+        "gpuNodes": gpu_nodes(model, point, pools),
         "schedule": schedule and {**schedule, "pools": pool_summary(schedule["nodes"])},
         "verdict": verdict(model, point, pool_problems, schedule),
     }

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from quikapp_charts.cluster.config import GPUS_PER_NODE, POD_SECURITY_LEVEL, RELEASE
+from quikapp_charts.cluster.config import GPUS_PER_NODE, KUBECONFIG, POD_SECURITY_LEVEL, RELEASE
 from quikapp_charts.cluster.kube import api_ready, apply, helm, kubectl_json, say
 from quikapp_charts.cluster.status import pods_table
 from quikapp_charts.cluster.storage import volumes_for_claims
@@ -58,6 +58,10 @@ def install(env: str, *, namespace: str | None = None, values: Sequence[str] = (
     proc = helm("upgrade", "--install", RELEASE, str(paths.UMBRELLA), "-f", str(paths.env_values_file(env)),
                 "-n", namespace, *extra, "--wait", "--timeout", timeout, check=False)
     if proc.returncode != 0:
+        if "another operation" in proc.stderr:
+            # An earlier helm was interrupted and left its revision pending; only recover gets it out.
+            raise UserError(f"helm upgrade --install {RELEASE} for {env} failed: the release is pending from an "
+                            f"interrupted helm; run `quikapp-charts recover {env} --kubeconfig {paths.shown(KUBECONFIG)}`")
         raise UserError(f"helm upgrade --install {RELEASE} for {env} failed: {helm_error(proc.stderr)}"
                         f"{why_not_running(namespace)}")
     say(f"{env}: installed and ready in {time.monotonic() - start:.0f}s")

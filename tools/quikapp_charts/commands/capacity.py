@@ -95,6 +95,11 @@ def _text(report: dict, model: demand.Demand, point: str) -> None:
         for line in _unreachable_lines(report):
             out.print(line)
         out.print()
+    gpu = report["gpuNodes"]
+    if gpu:
+        out.print(f"GPU nodes: {gpu['gpus']} GPUs at {report['point']} with the surge need {gpu['nodes']} "
+                  f"nodes of {gpu['perNode']} GPUs.")
+        out.print()
     schedule = report["schedule"]
     if schedule:
         _schedule_text(out, schedule, report["point"])

@@ -18,12 +18,12 @@ import click
 
 from quikapp_charts.catalogue import chart_docs, dependencies
 from quikapp_charts.core import console, paths
-from quikapp_charts.core.errors import UserError
+from quikapp_charts.core.errors import CheckFailed, UserError
 from quikapp_charts.core.files import write_atomically
 from quikapp_charts.core.git import git
 from quikapp_charts.environments import plan as env_plan
 from quikapp_charts.environments import promotion
-from quikapp_charts.release import archives, chart_versions, tags
+from quikapp_charts.release import archives, chart_versions, immutable, tags
 from quikapp_charts.release import notes as release_notes
 from quikapp_charts.release.archive_options import archive_options, signer_of
 
@@ -133,6 +133,10 @@ def command(chart: str, part: str, app_version: str | None, out: Path, sign_key:
              if git("tag", "--list", tags.tag_name(name, new)).strip()]
     if taken:
         raise UserError(f"release: tag {', '.join(taken)} exists already; that version was released")
+    if immutable.CHART in changes:
+        refused = immutable.problem(changes[immutable.CHART][1])
+        if refused:
+            raise CheckFailed(refused)
     rows = [{"chart": name, "from": old, "to": new, "tag": tags.tag_name(name, new), "commits": len(commits[name])}
             for name, (old, new) in changes.items()]
     packaged = []

@@ -6,7 +6,7 @@ import click
 
 from quikapp_charts.core import console
 from quikapp_charts.core.errors import CheckFailed
-from quikapp_charts.release import chart_versions, tags
+from quikapp_charts.release import chart_versions, immutable, tags
 
 
 @click.command("versions")
@@ -15,6 +15,9 @@ def command(output: str) -> None:
     """Check that every chart changed since its last release carries a higher version."""
     rows = tags.status(chart_versions.load_charts())
     problems = [row.problem for row in rows if row.problem]
+    umbrella = next((row for row in rows if row.chart == immutable.CHART), None)
+    if umbrella and umbrella.changed and not umbrella.problem:
+        problems += [p for p in [immutable.problem(umbrella.version)] if p]
     if output == "json":
         console.emit_json([{"chart": r.chart, "version": r.version, "released": r.released, "changed": r.changed,
                             "problem": r.problem} for r in rows])
