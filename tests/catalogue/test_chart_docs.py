@@ -51,6 +51,24 @@ def test_helm_show_readme_has_the_values_tables():
     assert "| `probes.liveness.path` | string | `\"/health\"` | HTTP path of the probe. |" in go
 
 
+def test_a_stack_readme_says_it_is_part_of_the_umbrella_only_and_why():
+    """No stack README claims a standalone install; the reason it gives holds: alone, a stack renders
+    Deployments whose ServiceAccount and ConfigMap only the umbrella renders."""
+    for stack in paths.STACKS:
+        readme = helm("show", "readme", str(paths.CHARTS / stack)).stdout
+        assert "A part of the umbrella chart `quikapp` only" in readme, stack
+        assert "helm install" not in readme and "installs on its own" not in readme, stack
+        alone = helm("template", stack, str(paths.CHARTS / stack), "-n", "quikapp-dev")
+        assert alone.returncode == 0, alone.stderr
+        kinds = {(o["kind"], o["metadata"]["name"]) for o in yaml.safe_load_all(alone.stdout) if o}
+        accounts = {o["spec"]["template"]["spec"]["serviceAccountName"]
+                    for o in yaml.safe_load_all(alone.stdout) if o and o["kind"] == "Deployment"}
+        assert accounts == {"quikapp-service"}, stack
+        assert ("ServiceAccount", "quikapp-service") not in kinds and ("ConfigMap", "quikapp-config") not in kinds
+    umbrella = helm("show", "readme", str(paths.UMBRELLA)).stdout
+    assert "helm install quikapp oci://quikapp.azurecr.io/helm/quikapp" in umbrella
+
+
 def test_generate_check_names_a_readme_or_images_annotation_that_drifted(workspace):
     readme = workspace / "charts/go/README.md"
     readme.write_text(readme.read_text().replace("HTTP path of the probe.", "Path.", 1))
