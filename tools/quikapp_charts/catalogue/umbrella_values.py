@@ -12,6 +12,8 @@ checks word. A stack's `catalogue:` is the chart's own and is not repeated here.
 """
 from __future__ import annotations
 
+import textwrap
+
 import yaml
 
 from quikapp_charts.catalogue.values_reference import Param
@@ -57,8 +59,8 @@ def _lines(mapping: dict, table: dict[str, str], prefix: str = "", indent: str =
     for key, value in mapping.items():
         path = f"{prefix}{key}"
         text = lookup(table, path)
-        if text:
-            lines.append(f"{indent}## {text}")
+        if text:  # wrapped to the charts' line length (yamllint in ct lint)
+            lines += [f"{indent}## {piece}" for piece in textwrap.wrap(text, 110 - len(indent))]
         described = isinstance(value, dict) and any(lookup(table, f"{path}.{sub}") for sub in value)
         if described:
             lines.append(f"{indent}{key}:")
@@ -76,9 +78,10 @@ def text(global_defaults: dict, global_params: tuple[Param, ...], stack_values: 
     lines = [HEADER.rstrip("\n"), "", "## Shared by every stack chart (Helm's global values); the keys",
              "## commented out show the defaults the library applies.", "global:"]
     for key, value in global_defaults.items():
-        description, *body = _lines({key: value}, described)
-        lines.append(f"  {description}")
-        lines += [f"  {line}" if key in SET_GLOBALS else f"  # {line}" for line in body]
+        key_lines = _lines({key: value}, described)
+        heading = len(key_lines) - len([line for line in key_lines if not line.startswith("## ")])
+        lines += [f"  {line}" for line in key_lines[:heading]]
+        lines += [f"  {line}" if key in SET_GLOBALS else f"  # {line}" for line in key_lines[heading:]]
     for stack, values in stack_values.items():
         settable = {key: value for key, value in values.items() if key not in STACK_INTERNAL}
         lines += ["", f"## The {stack} stack chart's values (its README lists a service's settings).", f"{stack}:"]
