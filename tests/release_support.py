@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 import support
 from quikapp_charts.core import paths
@@ -44,6 +45,16 @@ def fresh_clone(source: Path, target: Path) -> Path:
     git(target, "config", "user.name", "QuikApp Release")
     git(target, "config", "user.email", "release@quikapp.dev")
     return target
+
+
+def tag_releases(clone: Path) -> Path:
+    """Tag every chart of clone at the version it carries, as the release tags of a first release
+    (README: Releasing) name them: the archives of that commit are then releases `package` and
+    `publish` accept. Tags are made in the clone only."""
+    for chart_file in sorted((clone / "charts").glob("*/Chart.yaml")):
+        document = yaml.safe_load(chart_file.read_text())
+        git(clone, "tag", f"{document['name']}-{document['version']}")
+    return clone
 
 
 def helm_env(tmp_path: Path, base: dict[str, str] | None = None) -> dict[str, str]:

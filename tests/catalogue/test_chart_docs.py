@@ -3,12 +3,13 @@ readme`), Artifact Hub's images annotation matching what renders, the Kubernetes
 rendering and validating at its ends, and the appVersion policy."""
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
 import yaml
 
-from quikapp_charts.catalogue import values_schema
+from quikapp_charts.catalogue import values_reference, values_schema
 from quikapp_charts.checks import kube_schemas
 from quikapp_charts.core import paths, rendering
 from quikapp_charts.release import chart_versions
@@ -51,19 +52,74 @@ def test_helm_show_readme_has_the_values_tables():
     assert "| `probes.liveness.path` | string | `\"/health\"` | HTTP path of the probe. |" in go
 
 
+def test_a_stack_readme_says_it_is_part_of_the_umbrella_only_and_why():
+    """No stack README claims a standalone install; the reason it gives holds: alone, a stack renders
+    Deployments whose ServiceAccount and ConfigMap only the umbrella renders."""
+    for stack in paths.STACKS:
+        readme = helm("show", "readme", str(paths.CHARTS / stack)).stdout
+        assert "A part of the umbrella chart `quikapp` only" in readme, stack
+        assert "helm install" not in readme and "installs on its own" not in readme, stack
+        alone = helm("template", stack, str(paths.CHARTS / stack), "-n", "quikapp-dev")
+        assert alone.returncode == 0, alone.stderr
+        kinds = {(o["kind"], o["metadata"]["name"]) for o in yaml.safe_load_all(alone.stdout) if o}
+        accounts = {o["spec"]["template"]["spec"]["serviceAccountName"]
+                    for o in yaml.safe_load_all(alone.stdout) if o and o["kind"] == "Deployment"}
+        assert accounts == {"quikapp-service"}, stack
+        assert ("ServiceAccount", "quikapp-service") not in kinds and ("ConfigMap", "quikapp-config") not in kinds
+    umbrella = helm("show", "readme", str(paths.UMBRELLA)).stdout
+    assert "helm install quikapp oci://quikapp.azurecr.io/helm/quikapp" in umbrella
+
+
+def test_helm_show_values_lists_every_top_level_key_with_its_defaults_and_a_comment():
+    shown = helm("show", "values", str(paths.UMBRELLA))
+    assert shown.returncode == 0, shown.stderr
+    values = yaml.safe_load(shown.stdout)
+    assert list(values) == ["global", *paths.STACKS]
+    assert values["global"] == {"environment": "local"}
+    for stack in paths.STACKS:
+        assert values[stack]["enabled"] is True and values[stack]["defaults"] == {} and values[stack]["services"] == {}
+    assert values["python"]["gpuDefaults"] == {}
+    lines = shown.stdout.splitlines()
+    # Every other global key is there commented out, at the library's default.
+    block = lines[lines.index("global:") + 1:lines.index("", lines.index("global:"))]
+    uncommented = ["  " + line[4:] if line.startswith("  # ") else line for line in block if not line.startswith("  ## ")]
+    assert yaml.safe_load("\n".join(["global:", *uncommented]))["global"] == \
+        values_reference.load().defaults["global"]
+    # Each key, set or shown, under its one-line description.
+    keys = [i for i, line in enumerate(lines) if re.match(r"^  (# )?[\w.-]+:", line)]
+    assert keys and [lines[i] for i in keys if not lines[i - 1].startswith("  ## ")] == []
+    assert "  #   ## Log level of every service.\n  #   LOG_LEVEL: info" in shown.stdout
+    assert "  ## Install this stack (the umbrella's dependency condition).\n  enabled: true" in shown.stdout
+
+
+def test_the_umbrella_values_defaults_change_no_render(tmp_path):
+    """Every environment renders the same objects with the generated values.yaml as with one that
+    sets nothing but the stacks' conditions: its defaults are the library's own."""
+    root = make_workspace(tmp_path / "repo")
+    (root / "charts/quikapp/values.yaml").write_text(
+        "global:\n  environment: local\n" + "".join(f"{stack}:\n  enabled: true\n" for stack in paths.STACKS))
+    for env in paths.ENVIRONMENTS:
+        bare = rendering.render(env, values_dir=root / "values", chart=root / "charts/quikapp")
+        assert bare.text == rendering.render(env).text, env
+
+
 def test_generate_check_names_a_readme_or_images_annotation_that_drifted(workspace):
     readme = workspace / "charts/go/README.md"
     readme.write_text(readme.read_text().replace("HTTP path of the probe.", "Path.", 1))
     chart = workspace / "charts/python/Chart.yaml"
     chart.write_text(chart.read_text().replace("image: quikapp.azurecr.io/ml-service:", "image: quikapp.azurecr.io/ml:", 1))
+    umbrella = workspace / "charts/quikapp/values.yaml"
+    umbrella.write_text(umbrella.read_text().replace("  # replicaOverride: 0\n", "", 1))
     result = cli(workspace, "generate", "--check")
     assert result.returncode == 1
     assert "charts/go/README.md: differs from the README generated from the values schema and the defaults" in result.stdout
     assert "charts/python/Chart.yaml: artifacthub.io/images differs from the images the chart deploys" in result.stdout
+    assert ("charts/quikapp/values.yaml: differs from the values generated from the defaults and their descriptions"
+            in result.stdout)
     # The archives that carry those charts are stale as well.
     assert "charts/quikapp/charts/go-0.1.0.tgz: differs from its chart's files" in result.stdout
     assert "charts/quikapp/charts/python-0.1.0.tgz: differs from its chart's files" in result.stdout
-    assert result.stderr.strip().startswith("error: 4 difference(s)")
+    assert result.stderr.strip().startswith("error: 5 difference(s)")
     written = cli(workspace, "generate")
     assert written.returncode == 0, written.stderr
     assert cli(workspace, "generate", "--check").returncode == 0

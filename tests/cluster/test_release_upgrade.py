@@ -77,7 +77,7 @@ def publish_n_and_n_plus_1(clone, tmp_path, secring, folder, url, oci) -> tuple[
     assert yaml.safe_load(values.read_text())["catalogue"]["defaults"]["env"][FLAG] == "on"
     ok(cli(clone, "generate"))
     git(clone, "add", "-A", "charts")
-    git(clone, "commit", "-qm", "go: add the release check flag")
+    git(clone, "commit", "-qm", "feat(go): the release check flag")
     released = json.loads(ok(cli(clone, "release", "go", "patch", "--out", str(tmp_path / "dist-n1"),
                                  "--sign", "QuikApp Release", "--keyring", str(secring), "-o", "json")).stdout)
     new = {row["chart"]: row["to"] for row in released["charts"]}

@@ -3,6 +3,9 @@ published, N+1 goes to dev with its release, is refused for live, then goes stag
 one commit per step; every refusal is one line and leaves the pins and the history alone."""
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 import yaml
 
@@ -24,6 +27,15 @@ def publish(clone, dist, repo) -> None:
     folder, url = repo
     result = cli(clone, "publish", str(dist), "--repo-dir", str(folder), "--url", url)
     assert result.returncode == 0, result.stderr
+
+
+def place_unreleased(archive, repo) -> None:
+    """An archive put into the repository by other means than `publish`, which refuses a version
+    that has no release tag here."""
+    folder, url = repo
+    shutil.copy(archive, folder / archive.name)
+    subprocess.run([paths.tool("helm"), "repo", "index", str(folder), "--url", url, "--merge", str(folder / "index.yaml")],
+                   check=True, capture_output=True)
 
 
 @pytest.fixture
@@ -101,7 +113,7 @@ def test_promote_refuses_with_one_line(promoted_clone, tmp_path, served):
     assert result.returncode == 2 and result.stderr.startswith(f"error: promote 0.1.2: {url} serves no quikapp 0.1.2 (")
     assert result.stderr.endswith("); publish it first\n") and result.stderr.count("\n") == 1
     # Published, but no release of this repository: its values are unknown.
-    publish(clone, rebuilt(tmp_path / "dist-next/quikapp-0.1.1.tgz", tmp_path / "dist-2", "0.1.2").parent, served)
+    place_unreleased(rebuilt(tmp_path / "dist-next/quikapp-0.1.1.tgz", tmp_path / "dist-2", "0.1.2"), served)
     refused(promote(clone, url, env, "0.1.2", "dev"), 2,
             "promote 0.1.2: no release tag quikapp-0.1.2 in this repository (its values are that tag's)")
     # A release whose values the published chart refuses (a key that chart's schema does not know).

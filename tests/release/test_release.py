@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from quikapp_charts.core import paths, rendering
-from release_support import cli, helm_env, rebuilt
+from release_support import cli, fresh_clone, helm_env, rebuilt, tag_releases
 from support import Objects, make_workspace
 
 pytestmark = pytest.mark.slow
@@ -26,9 +26,15 @@ def workspace(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
+def released(tmp_path_factory):
+    """A clone of the repository whose every chart is released at its version (tagged)."""
+    return tag_releases(fresh_clone(paths.ROOT, tmp_path_factory.mktemp("released") / "clone"))
+
+
+@pytest.fixture(scope="module")
+def packaged(released, tmp_path_factory):
     dist = tmp_path_factory.mktemp("dist")
-    result = cli(paths.ROOT, "package", "--out", str(dist), "-o", "json")
+    result = cli(released, "package", "--out", str(dist), "-o", "json")
     assert result.returncode == 0, result.stderr
     return dist, yaml.safe_load(result.stdout)
 
@@ -79,10 +85,10 @@ def test_packaged_umbrella_renders_like_the_git_path(packaged, tmp_path):
     assert sum(o["kind"] == "Deployment" for o in from_archive) == 33
 
 
-def test_publish_to_an_http_repository_and_install_from_it(packaged, served, tmp_path):
+def test_publish_to_an_http_repository_and_install_from_it(released, packaged, served, tmp_path):
     dist, _ = packaged
     folder, url = served
-    result = cli(paths.ROOT, "publish", str(dist), "--repo-dir", str(folder), "--url", url, "-o", "json")
+    result = cli(released, "publish", str(dist), "--repo-dir", str(folder), "--url", url, "-o", "json")
     assert result.returncode == 0, result.stderr
     assert {row["status"] for row in yaml.safe_load(result.stdout)} == {"published"}
     index = yaml.safe_load((folder / "index.yaml").read_text())
@@ -103,11 +109,11 @@ def test_publish_to_an_http_repository_and_install_from_it(packaged, served, tmp
 
     # Publishing the same archives again changes nothing; other content under a published version is refused.
     index_before = (folder / "index.yaml").read_text()
-    again = cli(paths.ROOT, "publish", str(dist), "--repo-dir", str(folder), "--url", url, "-o", "json")
+    again = cli(released, "publish", str(dist), "--repo-dir", str(folder), "--url", url, "-o", "json")
     assert again.returncode == 0
     assert {row["status"] for row in yaml.safe_load(again.stdout)} == {"already published"}
     conflicting = conflict_dist(dist, tmp_path / "conflicting")
-    refused = cli(paths.ROOT, "publish", str(conflicting), "--repo-dir", str(folder), "--url", url)
+    refused = cli(released, "publish", str(conflicting), "--repo-dir", str(folder), "--url", url)
     assert refused.returncode == 2
     assert refused.stderr.strip() == (f"error: {conflicting}: go-0.1.0.tgz is already published with other content; "
                                       "bump the chart version (`quikapp-charts bump`)")
@@ -123,10 +129,10 @@ def conflict_dist(dist: Path, folder: Path) -> Path:
     return folder
 
 
-def test_signed_packages_verify_and_tampering_is_caught(tmp_path, signing_key):
+def test_signed_packages_verify_and_tampering_is_caught(released, tmp_path, signing_key):
     secring, pubring = signing_key
     dist = tmp_path / "dist"
-    result = cli(paths.ROOT, "package", "quikapp-lib", "--out", str(dist), "--sign", "release@quikapp.dev",
+    result = cli(released, "package", "quikapp-lib", "--out", str(dist), "--sign", "release@quikapp.dev",
                  "--keyring", str(secring), "-o", "json")
     assert result.returncode == 0, result.stderr
     assert [row["signed"] for row in yaml.safe_load(result.stdout)] == [True]
@@ -151,9 +157,9 @@ def test_signing_with_a_key_the_keyring_lacks_is_one_line_and_writes_nothing(tmp
     assert not out.exists()
 
 
-def test_publish_to_an_oci_registry_and_render_from_it(packaged, registry, tmp_path):
+def test_publish_to_an_oci_registry_and_render_from_it(released, packaged, registry, tmp_path):
     dist, _ = packaged
-    result = cli(paths.ROOT, "publish", str(dist), "--oci", f"oci://{registry}/charts", "-o", "json")
+    result = cli(released, "publish", str(dist), "--oci", f"oci://{registry}/charts", "-o", "json")
     assert result.returncode == 0, result.stderr
     rows = yaml.safe_load(result.stdout)
     assert len(rows) == 7 and all(len(row["sha256"]) == 64 for row in rows)
@@ -168,11 +174,11 @@ def test_publish_to_an_oci_registry_and_render_from_it(packaged, registry, tmp_p
     assert objects.get("ConfigMap", "quikapp-config")["data"]["ENVIRONMENT"] == "dev"
 
     # The same bytes again: a no-op; other bytes under a published version: refused before any push.
-    again = cli(paths.ROOT, "publish", str(dist), "--oci", f"oci://{registry}/charts", "-o", "json")
+    again = cli(released, "publish", str(dist), "--oci", f"oci://{registry}/charts", "-o", "json")
     assert again.returncode == 0, again.stderr
     assert {row["status"] for row in yaml.safe_load(again.stdout)} == {"already published"}
     conflicting = conflict_dist(dist, tmp_path / "conflicting")
-    refused = cli(paths.ROOT, "publish", str(conflicting), "--oci", f"oci://{registry}/charts")
+    refused = cli(released, "publish", str(conflicting), "--oci", f"oci://{registry}/charts")
     assert refused.returncode == 2
     assert refused.stderr.strip() == (f"error: {conflicting}: go-0.1.0.tgz is already published with other content; "
                                       "bump the chart version (`quikapp-charts bump`)")
@@ -182,12 +188,13 @@ def test_publish_to_an_oci_registry_and_render_from_it(packaged, registry, tmp_p
     subprocess.run([paths.tool("helm"), "pull", f"oci://{registry}/charts/go", "--version", "0.1.0", "--plain-http",
                     "--destination", str(pulled)], env=helm_env(tmp_path), check=True, capture_output=True)
     assert (pulled / "go-0.1.0.tgz").read_bytes() == (dist / "go-0.1.0.tgz").read_bytes()
-    # The new version alone goes through.
+    # The new version alone is no release either (no tag go-0.1.1): refused before any push.
     (conflicting / "go-0.1.0.tgz").unlink()
-    accepted = cli(paths.ROOT, "publish", str(conflicting), "--oci", f"oci://{registry}/charts", "-o", "json")
-    assert accepted.returncode == 0, accepted.stderr
-    assert [row["archive"] for row in yaml.safe_load(accepted.stdout)] == ["go-0.1.1.tgz"]
-    assert registry_tags(registry, "charts/go") == ["0.1.0", "0.1.1"]
+    untagged = cli(released, "publish", str(conflicting), "--oci", f"oci://{registry}/charts")
+    assert untagged.returncode == 2
+    assert untagged.stderr.strip() == (f"error: publish: {conflicting}/go-0.1.1.tgz: no release tag go-0.1.1 in "
+                                       f"{released}; publish what `package` makes of a release")
+    assert registry_tags(registry, "charts/go") == ["0.1.0"]
 
 
 def registry_tags(registry: str, repository: str) -> list[str]:

@@ -13,7 +13,7 @@ import yaml
 
 from quikapp_charts.core import paths, result_cache
 from quikapp_charts.release import archives
-from release_support import cli, fresh_clone
+from release_support import cli, fresh_clone, tag_releases
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,9 @@ def age_files(root, seconds: int) -> None:
 
 def test_two_fresh_clones_package_and_sign_to_identical_bytes(tmp_path, signing_key, served):
     secring, pubring = signing_key
-    first = fresh_clone(paths.ROOT, tmp_path / "first")
-    second = fresh_clone(paths.ROOT, tmp_path / "second")
+    # Each clone tags the commit's charts as released (package refuses an untagged version).
+    first = tag_releases(fresh_clone(paths.ROOT, tmp_path / "first"))
+    second = tag_releases(fresh_clone(paths.ROOT, tmp_path / "second"))
     age_files(second, 86_400 * 3 + 17)
     outputs = {}
     for clone in (first, second):
@@ -44,7 +45,7 @@ def test_two_fresh_clones_package_and_sign_to_identical_bytes(tmp_path, signing_
         rows = yaml.safe_load(result.stdout)
         assert [row["chart"] for row in rows] == CHARTS and all(row["signed"] for row in rows)
         outputs[clone] = {p.name: p.read_bytes() for p in sorted((clone / "dist").iterdir())}
-    assert len(outputs[first]) == 14
+    assert len(outputs[first]) == 21  # archive, provenance and release notes of each chart
     for name, data in outputs[first].items():
         assert outputs[second][name] == data, f"{name} differs between the clones"
 
@@ -78,13 +79,13 @@ def test_two_fresh_clones_package_and_sign_to_identical_bytes(tmp_path, signing_
 
 
 def test_an_unchanged_chart_packages_the_same_at_a_later_commit(tmp_path):
-    clone = fresh_clone(paths.ROOT, tmp_path / "clone")
+    clone = tag_releases(fresh_clone(paths.ROOT, tmp_path / "clone"))
     before = cli(clone, "package", "go", "--out", str(tmp_path / "before"), "-o", "json", env=UNCACHED)
     assert before.returncode == 0, before.stderr
     umbrella_values = clone / "charts/quikapp/values.yaml"
     umbrella_values.write_text(umbrella_values.read_text() + "# a later change to the umbrella only\n")
     subprocess.run(["git", "-C", str(clone), "commit", "-qam", "umbrella only"], check=True, capture_output=True)
-    after = cli(clone, "package", "--out", str(tmp_path / "after"), "-o", "json", env=UNCACHED)
+    after = cli(clone, "package", "go", "--out", str(tmp_path / "after"), "-o", "json", env=UNCACHED)
     assert after.returncode == 0, after.stderr
     assert [row["chart"] for row in yaml.safe_load(before.stdout)] == ["go"]
     assert (tmp_path / "before/go-0.1.0.tgz").read_bytes() == (tmp_path / "after/go-0.1.0.tgz").read_bytes()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from quikapp_charts.catalogue import service_table, values_reference, values_schema
+from quikapp_charts.catalogue import service_table, umbrella_values, values_reference, values_schema
 from quikapp_charts.catalogue.service_table import Service
 from quikapp_charts.core import paths, yaml_roundtrip
 from quikapp_charts.core.errors import UserError
@@ -112,7 +112,8 @@ def _chart_text(chart_file: Path, annotation: str) -> str:
 def plan(charts: Path, services: list[Service], stack_texts: dict[str, str]) -> dict[Path, tuple[str, str]]:
     """README.md of every chart and Chart.yaml with its images annotation: (current, generated).
     stack_texts: each stack chart's values.yaml as generate is about to write it."""
-    lib = values_reference.load(charts).defaults
+    reference = values_reference.load(charts)
+    lib = reference.defaults
     stacks = {stack: yaml.load(text, Loader=SAFE_LOADER) or {} for stack, text in stack_texts.items()}
     metadata = {p.parent.name: yaml.load(p.read_text(), Loader=SAFE_LOADER) for p in charts.glob("*/Chart.yaml")}
     app_versions = {name: str(meta["appVersion"]) for name, meta in metadata.items() if "appVersion" in meta}
@@ -123,6 +124,12 @@ def plan(charts: Path, services: list[Service], stack_texts: dict[str, str]) -> 
     schemas = values_schema.schemas(services, charts)
     defs = schemas["quikapp"]["$defs"]
     result = {}
+    umbrella = charts / "quikapp" / "values.yaml"
+    if umbrella.parent.is_dir():
+        generated = umbrella_values.text(lib["global"], reference.params["global"],
+                                         {stack: stacks.get(stack) or {} for stack in paths.STACKS})
+        result[umbrella] = (umbrella.read_text() if umbrella.is_file() else "", generated)
+        stacks["quikapp"] = yaml.load(generated, Loader=SAFE_LOADER)
     for name, meta in sorted(metadata.items()):
         context = {"chart": meta, "services": [s for s in services if name in (s.stack, "quikapp")],
                    "global_rows": rows(defs["global"], lib["global"]) if name in ("quikapp", "quikapp-lib") else [],

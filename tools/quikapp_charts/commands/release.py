@@ -32,14 +32,31 @@ SIGN_KEY = "artifacthub.io/signKey"
 SNAPSHOTS = "tests/charts/test_snapshots.py"
 KEY_URL = "https://charts.quikapp.dev/pubkey.asc"
 UMBRELLA = "quikapp"
+FIRST = "first"  # PART of a chart's first release: tagged at the version it carries
+
+
+def first_release(chart: str, charts: dict) -> dict[str, tuple[str, str]]:
+    """PART `first`: chart and every chart it includes that was never released, at their versions."""
+    if chart not in charts:
+        raise UserError(f"release: no chart '{chart}' under charts/ (known: {', '.join(sorted(charts))})")
+    if tags.releases(chart):
+        raise UserError(f"release: {chart} was released already ({tags.releases(chart)[-1][1]}); "
+                        "give major, minor, patch or X.Y.Z")
+    included = {folder.rsplit("/", 1)[-1] for folder in tags.chart_folders(charts[chart], charts)}
+    return {name: (str(charts[name].version),) * 2 for name in included if not tags.releases(name)}
 
 
 def plan(chart: str, part: str, app_version: str | None) -> tuple[dict, dict, dict]:
-    """(changes, charts, commits per bumped chart)."""
+    """(changes, charts, commits per released chart)."""
     charts = chart_versions.load_charts()
     if app_version:
         app_version = chart_versions.check_app_version(app_version)
-    planned = chart_versions.plan(chart, part, charts, app_version)
+    if part == FIRST:
+        if app_version:
+            raise UserError("release: a first release keeps the versions it finds; --app-version needs a bump")
+        planned = first_release(chart, charts)
+    else:
+        planned = chart_versions.plan(chart, part, charts, app_version)
     changes = {c.name: planned[c.name] for c in chart_versions.ordered(charts) if c.name in planned}
     commits = {name: release_notes.pending(charts[name], charts) for name in changes}
     return changes, charts, commits
@@ -59,7 +76,8 @@ def write_release(changes: dict, charts: dict, commits: dict, app_version: str |
                   signer: archives.Signer | None, key_url: str, created: list[Path]) -> None:
     """Chart.yaml files, changelogs, READMEs, dependency archives and snapshots of the release (no
     commit yet); the files it creates are added to created."""
-    annotations = {name: {CHANGES: release_notes.changes_annotation(commits[name])} for name in changes}
+    annotations = {name: {CHANGES: release_notes.changes_annotation(commits[name], not tags.releases(name))}
+                   for name in changes}
     if signer:
         for name in changes:
             annotations[name][SIGN_KEY] = f"fingerprint: {signer.fingerprint}\nurl: {key_url}\n"
@@ -69,7 +87,8 @@ def write_release(changes: dict, charts: dict, commits: dict, app_version: str |
         write_atomically(charts[name].directory / "CHANGELOG.md", release_notes.changelog(charts[name], charts, new))
     chart_docs.write_all()
     created.extend(dependencies.sync())  # last: the archives carry the files written above
-    record_snapshots()
+    if any(old != new for old, new in changes.values()):
+        record_snapshots()  # the helm.sh/chart labels; a first release changes no version
 
 
 def charts_readmes(charts: dict) -> list[Path]:
@@ -117,7 +136,10 @@ def cut(rows: list[dict], changes: dict, charts: dict, commits: dict, app_versio
 @console.output_option
 def command(chart: str, part: str, app_version: str | None, out: Path, sign_key: str | None,
             keyring: Path | None, passphrase_file: Path | None, key_url: str, dry_run: bool, output: str) -> None:
-    """Bump CHART (PART: major, minor, patch or X.Y.Z), write notes, snapshots, commit, tag, package."""
+    """Bump CHART (PART: major, minor, patch, X.Y.Z, or first), write notes, snapshots, commit, tag, package.
+
+    PART `first` releases CHART and every chart it includes that has no release tag yet, each at the
+    version it carries (`release quikapp first`: all seven)."""
     signer = signer_of("release", sign_key, keyring, passphrase_file)
     if not tags.is_repository():
         raise UserError(f"{paths.ROOT}: not a git repository; a release is a commit and tags")
@@ -152,4 +174,5 @@ def command(chart: str, part: str, app_version: str | None, out: Path, sign_key:
                         [[r["chart"], r["from"], r["to"], r["tag"], str(r["commits"])] for r in rows])
     if dry_run:
         for name in changes:
-            click.echo(f"\n{CHANGES} of {name}:\n{release_notes.changes_annotation(commits[name])}", nl=False)
+            click.echo(f"\n{CHANGES} of {name}:\n{release_notes.changes_annotation(commits[name], not tags.releases(name))}",
+                       nl=False)

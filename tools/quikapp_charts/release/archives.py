@@ -35,7 +35,9 @@ from pathlib import Path
 
 from quikapp_charts.core import helm, paths, result_cache
 from quikapp_charts.core.errors import UserError
-from quikapp_charts.release import chart_versions
+from quikapp_charts.core.git import is_repository
+from quikapp_charts.core.git import run as git_run
+from quikapp_charts.release import chart_versions, notes, tags
 
 ENTRY_TIME = 315532800  # 1980-01-01T00:00:00Z
 
@@ -176,13 +178,19 @@ class Signer:
 
 
 def package_all(out: Path, names: list[str] | None = None, signer: Signer | None = None) -> list[dict]:
-    """Package the charts (every one, library first) into out; nothing lands in out unless every
-    chart packaged (and signed)."""
+    """Package the charts (every one, library first) into out, each with its release notes
+    (CHART-X.Y.Z.md); nothing lands in out unless every chart packaged (and signed). A chart is
+    packaged only as a release: its version tagged and its files those of the tag."""
     charts = chart_versions.load_charts()
     wanted = [c for c in chart_versions.ordered(charts) if names is None or c.name in names]
     unknown = sorted(set(names or []) - set(charts))
     if unknown:
         raise UserError(f"package: no chart {', '.join(unknown)} under charts/ (known: {', '.join(sorted(charts))})")
+    if not is_repository():
+        raise UserError(f"{paths.ROOT}: not a git repository; an archive is packaged from a release tag")
+    refused = tags.unreleased(charts, wanted)
+    if refused:
+        raise UserError("\nerror: ".join(f"package: {line}" for line in refused))
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".package-", dir=out) as staging_dir:
         staging = Path(staging_dir)
@@ -191,14 +199,26 @@ def package_all(out: Path, names: list[str] | None = None, signer: Signer | None
             archive = helm_package(chart.directory, staging, str(chart.version))
             if signer:
                 signer.sign(archive)
+            archive.with_suffix(".md").write_text(notes.release_notes(chart, charts))
             produced.append((chart, archive))
         rows = []
         for chart, archive in produced:
-            for made in (archive, archive.with_name(archive.name + ".prov")):
+            for made in (archive, archive.with_name(archive.name + ".prov"), archive.with_suffix(".md")):
                 if made.exists():
                     made.replace(out / made.name)
             final = out / archive.name
             rows.append({"chart": chart.name, "version": str(chart.version), "archive": str(final),
                          "bytes": final.stat().st_size, "sha256": sha256(final),
-                         "signed": signer is not None})
+                         "signed": signer is not None, "notes": str(final.with_suffix(".md"))})
     return rows
+
+
+def packaged_from_tag(tag: str, chart: str, version: str, workdir: Path) -> Path:
+    """The archive of chart as its release tag holds it (the tag's charts/ folder, packaged)."""
+    tree = git_run("archive", "--format=tar", tag, "charts")
+    if tree.returncode != 0:
+        raise UserError(f"{tag}: git archive failed ({tree.stderr.decode(errors='replace').strip()})")
+    with tarfile.open(fileobj=io.BytesIO(tree.stdout)) as tar:
+        tar.extractall(workdir, filter="data")
+    (workdir / "dist").mkdir()
+    return helm_package(workdir / "charts" / chart, workdir / "dist", version)

@@ -15,13 +15,16 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 import yaml
 
 from quikapp_charts.core import helm, paths
 from quikapp_charts.core.errors import UserError
-from quikapp_charts.release.archives import sha256
+from quikapp_charts.core.git import is_repository
+from quikapp_charts.release import tags
+from quikapp_charts.release.archives import packaged_from_tag, sha256
 
 ARCHIVE = re.compile(r"^(?P<name>[a-z0-9-]+?)-(?P<version>\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)\.tgz$")
 CONFLICT = "already published with other content; bump the chart version (`quikapp-charts bump`)"
@@ -44,8 +47,43 @@ def _refuse(conflicts: list[Path]) -> None:
                         f"{CONFLICT}")
 
 
+def check_url(url: str) -> str:
+    """The address index.yaml links the archives at: http(s), with a host."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        raise UserError(f"publish: --url '{url}' is not an http(s) URL with a host (e.g. https://charts.quikapp.dev)")
+    return url.rstrip("/")
+
+
+def check_released(new: list[Path]) -> None:
+    """Refuse, one line each, an archive whose version has no release tag here or whose bytes are
+    not those its tag packages to (only an archive of a release goes out)."""
+    if not is_repository():
+        raise UserError(f"{paths.ROOT}: not a git repository; archives are checked against its release tags")
+    problems = []
+    for archive in new:
+        match = ARCHIVE.match(archive.name)
+        tag = tags.tag_name(match["name"], match["version"])
+        if not tags.is_tagged(tag):
+            problems.append(f"{archive.name}: no release tag {tag} in {paths.ROOT}; publish what `package` "
+                            "makes of a release")
+            continue
+        with tempfile.TemporaryDirectory(prefix="quikapp-tag-") as workdir:
+            tagged = packaged_from_tag(tag, match["name"], match["version"], Path(workdir))
+            if sha256(tagged) != sha256(archive):
+                problems.append(f"{archive.name}: differs from the chart at its tag {tag}; package it again "
+                                "from the tag (`quikapp-charts package`)")
+    if problems:
+        raise UserError("\nerror: ".join(f"publish: {paths.shown(dist_of(new))}/{line}" for line in problems))
+
+
+def dist_of(archives: list[Path]) -> Path:
+    return archives[0].parent
+
+
 def to_directory(dist: Path, repo_dir: Path, url: str) -> list[dict]:
     """Add the archives of dist to the chart repository in repo_dir and merge its index.yaml."""
+    url = check_url(url)
     archives = archives_in(dist)
     index_file = repo_dir / "index.yaml"
     published = {}
@@ -72,6 +110,7 @@ def to_directory(dist: Path, repo_dir: Path, url: str) -> list[dict]:
     _refuse(conflicts)
     if not new:
         return rows
+    check_released(new)
     repo_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".publish-", dir=repo_dir) as staging_dir:
         staging = Path(staging_dir)
@@ -132,6 +171,8 @@ def to_oci(dist: Path, reference: str) -> list[dict]:
             else:
                 conflicts.append(archive)
     _refuse(conflicts)
+    if new:
+        check_released(new)
     for archive in new:
         helm.run(["push", str(archive), reference, *_plain_http(reference)], where=paths.shown(archive),
                  action=f"helm push to {reference}")

@@ -61,19 +61,52 @@ class Commit:
     sha: str
     subject: str
     date: str
+    changelog: str = ""   # the `Changelog:` trailer (README: Releasing)
+    # The `Breaking-Change:` trailers: what breaks and the upgrade step, one per trailer.
+    breaking: list[str] = field(default_factory=list)
+
+
+# Fields by unit separators, records by record separators: a trailer may hold any other character.
+_TRAILER = "%(trailers:key={},valueonly,unfold,separator=%x1d)"
+_FORMAT = "%x1f".join(["%H", "%s", "%cs", _TRAILER.format("Changelog"), _TRAILER.format("Breaking-Change")]) + "%x1e"
 
 
 def commits(since: str | None, folders: list[str], root: Path | None = None, until: str = "HEAD") -> list[Commit]:
     """Commits touching folders after `since` (a tag; None for the whole history) up to `until`, newest
     first, without the release commits."""
     span = f"{since}..{until}" if since else until
-    out = git("log", "--format=%H%x1f%s%x1f%cs", span, "--", *folders, root=root)
+    out = git("log", f"--format={_FORMAT}", span, "--", *folders, root=root)
     found = []
-    for line in out.splitlines():
-        sha, subject, date = line.split("\x1f")
+    for record in out.split("\x1e"):
+        if not record.strip():
+            continue
+        sha, subject, date, changelog, breaking = record.strip("\n").split("\x1f")
         if not subject.startswith(RELEASE_SUBJECT):
-            found.append(Commit(sha, subject, date))
+            found.append(Commit(sha, subject, date, changelog.split("\x1d")[0].strip(),
+                                [step.strip() for step in breaking.split("\x1d") if step.strip()]))
     return found
+
+
+def is_tagged(tag: str, root: Path | None = None) -> bool:
+    return bool(git("tag", "--list", tag, root=root).strip())
+
+
+def unreleased(charts: dict[str, Chart], wanted: list[Chart], root: Path | None = None) -> list[str]:
+    """One line per chart of wanted whose archive is no release: its version has no tag, or its
+    files (its folder and those of the charts it includes) differ from the tag's."""
+    problems = []
+    for chart in wanted:
+        tag = tag_name(chart.name, str(chart.version))
+        if not is_tagged(tag, root):
+            problems.append(f"{tag}.tgz: version {chart.version} of {chart.name} has no release tag {tag}; cut it "
+                            f"with `quikapp-charts release {chart.name} PART` (PART `first` for a first release)")
+            continue
+        changed = changed_files(tag, chart_folders(chart, charts), root)
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            problems.append(f"{tag}.tgz: {shown} changed since the tag {tag}; release a new version "
+                            f"(`quikapp-charts release {chart.name} patch`)")
+    return problems
 
 
 @dataclass
