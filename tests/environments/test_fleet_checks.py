@@ -4,23 +4,15 @@ environment names as capped), and the values of the release each is pinned to ag
 release's chart; deploy/environments.yaml that is not one is one line, exit 2."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 import yaml
 
 from quikapp_charts.core import paths
 from release_support import fresh_clone, git
-from support import assert_one_line_error, cli, link_cache, make_workspace
+from support import assert_one_line_error, cli, link_cache
 
 pytestmark = pytest.mark.slow  # renders every environment, in helm processes
-
-
-@pytest.fixture
-def repo(tmp_path):
-    root = make_workspace(tmp_path / "repo")
-    shutil.copytree(paths.ROOT / "deploy", root / "deploy")
-    return root
 
 
 def edit_plan(root, change) -> None:

@@ -3,22 +3,13 @@ runs (a copy of live is production and syncs by hand), and a copy whose namespac
 environment's on that cluster is refused before anything is written."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 import yaml
 
-from quikapp_charts.core import paths
-from support import assert_one_line_error, cli, make_workspace
+from support import assert_one_line_error, cli
 
 pytestmark = pytest.mark.slow  # renders every environment, in helm processes
-
-
-@pytest.fixture
-def repo(tmp_path):
-    root = make_workspace(tmp_path / "repo")
-    shutil.copytree(paths.ROOT / "deploy", root / "deploy")
-    return root
 
 
 def plan_of(root) -> dict:
