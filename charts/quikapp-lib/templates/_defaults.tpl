@@ -163,6 +163,9 @@ egress:
 ## @param writablePaths writable-paths emptyDir volumes by name and mount path (the root filesystem is read-only).
 writablePaths:
   tmp: /tmp
+# Pod Security "restricted", and nothing a values file could use to loosen it: no privileged mode,
+# no privilege escalation, no added capability, no root, no host namespaces or paths (no key for
+# either), no sysctls.
 ## @param podSecurityContext object The pod's securityContext (restricted by default).
 podSecurityContext:
   ## @param podSecurityContext.runAsNonRoot const:true Always true: the pods run as non-root.

@@ -75,33 +75,6 @@ INT_OR_PERCENT = {"oneOf": [{"type": "integer", "minimum": 0}, string(r"^[0-9]{1
 UTILIZATION = {"oneOf": [integer(1, 100), {"const": False}]}
 RESOURCE_MAP = map_of(QUANTITY_VALUE, r"^([a-z0-9.-]+/)?[a-z0-9-]+$")
 NON_ROOT_ID = integer(1, 2147483647)
-SECCOMP = closed({"type": {"enum": ["RuntimeDefault", "Localhost"]},
-                  "localhostProfile": string(r"^[A-Za-z0-9._/-]+$")}, required=["type"])
-# Pod Security "restricted", and nothing a values file could use to loosen it: no privileged mode,
-# no privilege escalation, no added capability, no root, no host namespaces or paths (the service
-# schema has no key for either), no sysctls.
-POD_SECURITY_CONTEXT = closed({
-    "runAsNonRoot": {"const": True},
-    "runAsUser": NON_ROOT_ID,
-    "runAsGroup": NON_ROOT_ID,
-    "fsGroup": NON_ROOT_ID,
-    "supplementalGroups": {"type": "array", "items": NON_ROOT_ID},
-    "fsGroupChangePolicy": {"enum": ["OnRootMismatch", "Always"]},
-    "seccompProfile": SECCOMP,
-})
-SECURITY_CONTEXT = closed({
-    "allowPrivilegeEscalation": {"const": False},
-    "privileged": {"const": False},
-    "readOnlyRootFilesystem": {"const": True},
-    "runAsNonRoot": {"const": True},
-    "runAsUser": NON_ROOT_ID,
-    "runAsGroup": NON_ROOT_ID,
-    "capabilities": closed({
-        "drop": {"type": "array", "items": string(r"^[A-Z_]+$"), "contains": {"const": "ALL"}},
-        "add": {"type": "array", "maxItems": 0},
-    }, required=["drop"]),
-    "seccompProfile": SECCOMP,
-})
 # A toleration names its taint: an empty key with `Exists` would tolerate every taint of every node.
 TOLERATION = closed({
     "key": string(LABEL_KEY),
@@ -112,9 +85,6 @@ TOLERATION = closed({
 }, required=["key"])
 TOLERATIONS = {"type": "array", "items": TOLERATION}
 NODE_SELECTOR = map_of(LABEL_VALUE_STRING, LABEL_KEY)
-# Pods outside the namespace that a policy admits: their namespace and their labels (the library's
-# defaults name both; a values file can add labels, never remove them).
-OUTSIDE_PEER = closed({"namespace": DNS_NAME, "podLabels": NODE_SELECTOR})
 
 ENV_SOURCE = {
     "oneOf": [
