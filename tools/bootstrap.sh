@@ -107,16 +107,33 @@ part_kwok_stages() {
     kustomize/stage/pod/fast/pod-delete.yaml
 }
 
+# uv, pinned, in a venv of its own: it builds the two venvs below from its cache in seconds, where
+# pip takes a minute and a half on every fresh clone.
+part_uv() {
+  local venv="$cache/uv"
+  [[ -x "$venv/bin/uv" && "$(cat "$venv/.version" 2>/dev/null)" == "$UV_VERSION" ]] && return
+  say "uv $UV_VERSION: installing into $venv"
+  python3 -m venv --clear "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  echo "$UV_VERSION" > "$venv/.version"
+}
+
+# uv_venv DIR REQUIREMENT...: a fresh venv at DIR holding the REQUIREMENTs (uv pip install arguments).
+uv_venv() {
+  local venv=$1; shift
+  "$cache/uv/bin/uv" venv --quiet --clear --python python3 "$venv"
+  VIRTUAL_ENV="$venv" "$cache/uv/bin/uv" pip install --quiet "$@"
+}
+
 part_venv() {
   local venv="$cache/venv" sum
   sum=$(cat "$root/pyproject.toml" "$root/tools/constraints.txt" | sha256sum | cut -c1-16)
   if [[ -x "$venv/bin/python" && "$(cat "$venv/.pyproject.sum" 2>/dev/null)" == "$sum" ]]; then
     return
   fi
+  part_uv
   say "venv: installing the project and its test dependencies (pinned by tools/constraints.txt)"
-  python3 -m venv --clear "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -c "$root/tools/constraints.txt" -e "$root[test]"
+  uv_venv "$venv" -c "$root/tools/constraints.txt" -e "$root[test]"
   echo "$sum" > "$venv/.pyproject.sum"
 }
 
@@ -124,9 +141,9 @@ part_venv() {
 part_checkov() {
   local venv="$cache/checkov"
   [[ -x "$venv/bin/checkov" && "$(cat "$venv/.version" 2>/dev/null)" == "$CHECKOV_VERSION" ]] && return
+  part_uv
   say "checkov $CHECKOV_VERSION: installing into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  uv_venv "$venv" "checkov==$CHECKOV_VERSION"
   echo "$CHECKOV_VERSION" > "$venv/.version"
 }
 
