@@ -26,7 +26,7 @@ render: tools ## Render and validate every environment, with a table of what eac
 	@quikapp-charts validate --all
 
 test: tools cluster-tools ## Run the whole test suite on every core: tests/cluster/ on one worker, the rest beside it
-	@python -m pytest -n auto --dist loadgroup
+	@python -m pytest -n auto --dist loadgroup -m 'not matrix'
 
 test-fast: tools ## The suite without the cluster tests, on every core (one test file per worker at a time, the slow ones first)
 	@python -m pytest -m 'not cluster' -n auto --dist loadfile --no-loadscope-reorder

@@ -39,14 +39,14 @@ def pytest_sessionstart(session):
         result_cache.prune(cache)
 
 
-# One order for every run. The cluster tests run in CLUSTER_ORDER: the lifecycle checks stop and
-# restart the cluster, so they go first; `ct install` wants the GPU nodes free of the environments;
-# the drain and the upgrade change what is installed, so they go last. Of the other tests, the files
+# One order for every run. The cluster tests run in CLUSTER_ORDER: `ct install` wants the GPU nodes
+# free of the environments, so it goes first; the drain and the upgrade change what is installed, so
+# they go late; the lifecycle checks end with `cluster down`, so they go last. Of the other tests, the files
 # marked `slow` (processes of their own: helm, git, gpg, a registry, a second pytest) go first, so
 # that the workers end on short files at about the same time instead of one of them running a long
 # file alone at the end.
-CLUSTER_ORDER = {"test_lifecycle.py": 0, "test_ct_install.py": 1, "test_plain_install.py": 1, "test_drain.py": 3,
-                 "test_upgrade.py": 4}
+CLUSTER_ORDER = {"test_ct_install.py": 1, "test_plain_install.py": 1, "test_drain.py": 3,
+                 "test_upgrade.py": 4, "test_lifecycle.py": 5}
 CLUSTER_FOLDER = "tests/cluster/"
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pykube
+import pytest
 import yaml
 from pytest_helm_charts.utils import wait_for_objects_condition
 
@@ -26,6 +27,18 @@ from quikapp_charts.cluster.storage import volumes_for_claims
 from quikapp_charts.core import paths, rendering
 from quikapp_charts.core.resources import GPU
 from support import floors
+
+# `make test` installs three environments: local (what `make up` installs), dev (non-production;
+# the upgrade and secrets tests change it) and live (production: protected, the largest). The other
+# five are cases marked `matrix`: tools/benchmarks/soak_cluster_tests.sh runs every environment.
+REPRESENTATIVES = ("local", "dev", "live")
+
+
+def environment_params() -> list:
+    """Every environment, those not among the representatives marked `matrix`."""
+    return [env if env in REPRESENTATIVES else pytest.param(env, marks=pytest.mark.matrix)
+            for env in paths.environments()]
+
 
 # Bounds on a hang, not expectations: a loaded 2-core CI machine can take minutes for what a quiet
 # one does in seconds, and a wait that ends early fails a test that would have passed.

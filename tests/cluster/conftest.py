@@ -33,12 +33,15 @@ def shape(renders) -> Shape:
 
 @pytest.fixture(scope="session")
 def local_cluster(shape):
-    """The local cluster, up for the whole session and down (nothing left running) at its end."""
+    """The local cluster, up for the whole session and down (nothing left running) at its end; a
+    cluster that ran before the session runs after it too (the last test, of `cluster down`, stops it)."""
     was_running = api_ready()
     up("local", shape.cpu_nodes, shape.gpu_nodes)
     yield KUBECONFIG
     if not was_running:
         down()
+    elif not api_ready():
+        up("local", shape.cpu_nodes, shape.gpu_nodes)
 
 
 @pytest.fixture(scope="session")

@@ -117,6 +117,7 @@ def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):
     assert "<th>Empty nodes</th>" in dom and "without the rolling-update surge" in dom
 
 
+@pytest.mark.matrix  # the pool that fits, above, is the representative case in `make test`
 def test_a_small_pool_leaves_pods_pending_with_the_schedulers_reasons(local_cluster, tmp_path):
     expected = peak(render("live"))
     cpu_nodes, gpus = 20, 2 * 4

@@ -1,5 +1,5 @@
 """A node drain goes through: the PodDisruptionBudgets allow evictions, and every environment's
-Deployments come back to their replica floor on the other nodes.
+Deployments (the representative environments') come back to their replica floor on the other nodes.
 
 (A PDB whose minAvailable equals the replica floor would block the drain for good.)
 """
@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from clusterlib import kubectl, kubectl_json, wait_at_floor
+from clusterlib import REPRESENTATIVES, kubectl, kubectl_json, wait_at_floor
 from quikapp_charts.cluster.config import CLUSTER_NAME
-from quikapp_charts.core import paths
 from support import floors
 
 pytestmark = pytest.mark.cluster
 
 
 def test_draining_the_busiest_node_respects_the_pdbs(installed):
-    envs = [installed(env) for env in paths.environments()]
+    envs = [installed(env) for env in REPRESENTATIVES]
     with_pdbs = [inst for inst in envs if inst.of_kind("PodDisruptionBudget")]
     assert with_pdbs, "no environment renders a PodDisruptionBudget"
     namespaces = {inst.namespace for inst in with_pdbs}

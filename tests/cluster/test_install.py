@@ -12,15 +12,14 @@ import time
 
 import pytest
 
-from clusterlib import helm, is_hook, kubectl, kubectl_json, load_yaml_docs, wait_at_floor
+from clusterlib import REPRESENTATIVES, environment_params, helm, is_hook, kubectl, kubectl_json, load_yaml_docs, wait_at_floor
 from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, RELEASE
-from quikapp_charts.core import paths
 from quikapp_charts.core.resources import GPU
 from support import floors
 
 pytestmark = pytest.mark.cluster
 
-ENVIRONMENTS = paths.environments()
+ENVIRONMENTS = environment_params()
 SERVICES = 33
 # Kinds the design asks of every full environment; each must have reached the API server.
 REQUIRED_KINDS = {"Deployment", "Service", "NetworkPolicy", "Ingress", "ResourceQuota",
@@ -169,8 +168,8 @@ def test_helm_test_passes(env, installed):
 
 
 def test_no_pod_without_a_gpu_runs_on_a_gpu_node(installed):
-    """Across every installed environment at once (and whatever else runs in the cluster)."""
-    for env in ENVIRONMENTS:
+    """Across the representative environments at once (and whatever else runs in the cluster)."""
+    for env in REPRESENTATIVES:
         installed(env)
     gpu = gpu_nodes()
     everything = kubectl_json("get", "pods", "-A")["items"]

@@ -95,6 +95,8 @@ def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, s
     previous, new = publish_n_and_n_plus_1(clone, tmp_path, secring, folder, url, oci)
 
     # Install N from the HTTP repository, its provenance verified against the public key.
+    # The namespace of an earlier run on this cluster may still be terminating (see the end).
+    kubectl("wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=300s", check=False)
     apply([namespace_object(NAMESPACE)])
     try:
         ok(helm(tmp_path, "repo", "add", "quikapp-test", url))
@@ -132,4 +134,5 @@ def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, s
         wait_at_floor(kube_cluster.kube_client, NAMESPACE, floor)
     finally:
         helm(tmp_path, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
-        kubectl("delete", "namespace", NAMESPACE, "--wait=true", check=False)
+        # Not waited for: the release's pods are gone already (uninstall --wait).
+        kubectl("delete", "namespace", NAMESPACE, "--wait=false", check=False)

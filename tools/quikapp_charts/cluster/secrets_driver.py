@@ -142,17 +142,29 @@ def handle(api: Api, pod: dict) -> None:
 
 
 def watch(kind: type, on_event) -> None:
-    """List, then watch KIND in every namespace, calling on_event(obj) for each; again on a break."""
+    """List, then watch KIND in every namespace, calling on_event(obj) for each; again on a break.
+    A watch breaks every 30 s without events (the client's read timeout); the list that follows
+    passes on only what changed since it was last seen, or every pod's secrets would be read again."""
     api = Api()
+    seen: dict[str, str] = {}  # uid -> the resourceVersion last handled
+
+    def process(obj: dict) -> None:
+        uid, version = obj["metadata"]["uid"], obj["metadata"]["resourceVersion"]
+        if seen.get(uid) != version:
+            on_event(api, obj)
+            seen[uid] = version  # only once handled: a call that failed is tried again after the list
+
     while True:
         try:
             listed = api.call("GET", f"/{'api' if kind.version == 'v1' else 'apis'}/{kind.version}/{kind.endpoint}")
             for obj in listed["items"]:
-                on_event(api, obj)
+                process(obj)
             query = pykube.query.Query(api.client, kind, namespace=pykube.all)
             for event in query.watch(since=listed["metadata"]["resourceVersion"]):
                 if event.type in ("ADDED", "MODIFIED"):
-                    on_event(api, event.object.obj)
+                    process(event.object.obj)
+                elif event.type == "DELETED":
+                    seen.pop(event.object.obj["metadata"]["uid"], None)
         except (requests.RequestException, pykube.exceptions.PyKubeError, KeyError, ValueError):
             time.sleep(1)  # the API server restarting or a watch expired: list again
 
