@@ -27,5 +27,5 @@ def test_make_test_runs_the_representative_cases_and_the_soak_script_every_case(
     assert envs(in_make_test) == {"local", "dev", "live"}
     assert envs(in_soak) == set(paths.environments())
     ct_cases = lambda ids: {i.split("[")[1].rstrip("]") for i in ids if "test_ct_install_passes[" in i}  # noqa: E731
-    assert ct_cases(in_make_test) == {"defaults"}
+    assert ct_cases(in_make_test) == {"single-stack"}
     assert ct_cases(in_soak) == {v.name.removesuffix("-values.yaml") for v in (paths.UMBRELLA / "ci").glob("*-values.yaml")}

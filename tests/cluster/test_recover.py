@@ -3,7 +3,8 @@ leaves the release `pending-upgrade`, and every later upgrade fails with "anothe
 progress". `quikapp-charts recover` refuses while the pending revision is young (another helm may
 still run), then rolls the release back to its last deployed revision; the next upgrade succeeds.
 
-local, installed into a namespace of its own, so that the other tests' release stays as it was.
+local's Python stack (its GPU services and their model claims), installed into a namespace of its
+own, so that the other tests' release stays as it was; what is recovered is the release, whatever it holds.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import time
 
 import pytest
 
-from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, render, run, wait_at_floor
+from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, run, wait_at_floor
 from quikapp_charts.cluster import install
 from quikapp_charts.cluster.config import KUBECONFIG, RELEASE
 from quikapp_charts.cluster.kube import tool_env
@@ -27,12 +28,13 @@ pytestmark = pytest.mark.cluster
 
 NAMESPACE = "quikapp-recover"
 ENV = "local"
+ONE_STACK = [f"{stack}.enabled=false" for stack in ("spring-boot", "nestjs", "elixir", "go")]
 
 
 def chart_args(*sets: str) -> list[str]:
     args = [str(paths.UMBRELLA), "-f", str(paths.env_values_file(ENV)), "-n", NAMESPACE,
             "--set", f"global.namespace={NAMESPACE}"]
-    for s in sets:
+    for s in [*ONE_STACK, *sets]:
         args += ["--set", s]
     return args
 
@@ -72,7 +74,7 @@ def recover(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_recover_after_helm_was_killed_mid_upgrade(kube_cluster):
-    rendered = render(ENV)
+    rendered = install.render(ENV, NAMESPACE, [arg for s in ONE_STACK for arg in ("--set", s)])
     floor = floors(rendered)
     # The namespace of an earlier run on this cluster may still be terminating (see the end).
     kubectl("wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=300s", check=False)
@@ -83,6 +85,7 @@ def test_recover_after_helm_was_killed_mid_upgrade(kube_cluster):
         helm("upgrade", "--install", RELEASE, *chart_args(), "--wait", "--timeout", HELM_TIMEOUT)
         volumes = {c["metadata"]["name"]: c["spec"]["volumeName"]
                    for c in kubectl_json("get", "pvc", "-n", NAMESPACE)["items"]}
+        assert volumes, "the GPU services' model claims are bound"
         kill_mid_upgrade("v9.9.11")
         status = json.loads(helm("status", RELEASE, "-n", NAMESPACE, "-o", "json").stdout)
         assert status["info"]["status"] == "pending-upgrade"
