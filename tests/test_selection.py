@@ -29,3 +29,12 @@ def test_make_test_runs_the_representative_cases_and_the_soak_script_every_case(
     ct_cases = lambda ids: {i.split("[")[1].rstrip("]") for i in ids if "test_ct_install_passes[" in i}  # noqa: E731
     assert ct_cases(in_make_test) == {"single-stack"}
     assert ct_cases(in_soak) == {v.name.removesuffix("-values.yaml") for v in (paths.UMBRELLA / "ci").glob("*-values.yaml")}
+
+
+def test_make_test_schedules_the_pool_that_fits_and_the_soak_script_the_small_one_too():
+    schedule = "tests/cluster/test_capacity_schedule.py"
+    names = lambda ids: {i.split("::")[1] for i in ids}  # noqa: E731
+    fits, small = ("test_live_at_its_ceilings_on_a_production_pool",
+                   "test_a_small_pool_leaves_pods_pending_with_the_schedulers_reasons")
+    assert fits in names(collected("-m", "not matrix", schedule)) and small not in names(collected("-m", "not matrix", schedule))
+    assert {fits, small} <= names(collected("-m", "cluster", schedule))

@@ -108,6 +108,19 @@ def wait_at_floor(kube_client: pykube.HTTPClient, namespace: str, floor: dict[st
     return sorted((d.obj for d in found), key=lambda d: d["metadata"]["name"])
 
 
+def argocd_crd_files() -> list:
+    """Argo CD's CRDs (tools/bootstrap.sh copies them from the pinned argo-cd module)."""
+    return paths.module_files("argocd-crds", "ARGOCD_VERSION")
+
+
+def apply_argocd_crds() -> None:
+    """Argo CD's CRDs into the cluster. At the session's start: the garbage collector looks for new
+    resource types every 30 s, and deletes an ApplicationSet's Applications only once it watches both."""
+    for crd in argocd_crd_files():
+        # Server-side: the ApplicationSet CRD is too large for the last-applied annotation.
+        kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crd))
+
+
 @dataclass
 class Shape:
     cpu_nodes: int

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_helm_charts.clusters import Cluster, ExistingCluster
 
-from clusterlib import Installer, Shape, cluster_shape, render
+from clusterlib import Installer, Shape, apply_argocd_crds, cluster_shape, render
 from quikapp_charts.cluster.config import KUBECONFIG
 from quikapp_charts.cluster.kube import api_ready
 from quikapp_charts.cluster.lifecycle import down, up
@@ -37,6 +37,7 @@ def local_cluster(shape):
     cluster that ran before the session runs after it too (the last test, of `cluster down`, stops it)."""
     was_running = api_ready()
     up("local", shape.cpu_nodes, shape.gpu_nodes)
+    apply_argocd_crds()
     yield KUBECONFIG
     if not was_running:
         down()

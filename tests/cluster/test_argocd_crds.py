@@ -1,5 +1,6 @@
 """deploy/argocd/ against a real API server: Argo CD's CRDs (pinned, from the argo-cd module's
-manifests/crds, which tools/bootstrap.sh downloads) are installed, then the AppProject, both
+manifests/crds, which tools/bootstrap.sh downloads) are installed with the session's cluster
+(tests/cluster/conftest.py), then the AppProject, both
 ApplicationSets and every Application they generate are applied, so the API server validates
 each against the CRD's schema. No Argo CD controller runs; nothing syncs. Deleting the
 ApplicationSet takes its Applications with it (the garbage collector, through the owner references
@@ -12,9 +13,9 @@ import pytest
 import yaml
 
 from argocd import DEPLOY, expand, registered_clusters
-from clusterlib import WAIT_SECONDS, kubectl, kubectl_json
+from clusterlib import WAIT_SECONDS, argocd_crd_files, kubectl, kubectl_json
 from quikapp_charts.cluster.kube import wait_for
-from quikapp_charts.core import paths, rendering
+from quikapp_charts.core import rendering
 from quikapp_charts.environments import plan as env_plan
 
 pytestmark = pytest.mark.cluster
@@ -24,13 +25,11 @@ CRDS = ("applications.argoproj.io", "applicationsets.argoproj.io", "appprojects.
 
 @pytest.fixture(scope="module")
 def argocd_crds(local_cluster):
-    files = paths.module_files("argocd-crds", "ARGOCD_VERSION")
-    assert [f.name for f in files] == ["application-crd.yaml", "applicationset-crd.yaml", "appproject-crd.yaml"]
-    for crd in files:
-        # Server-side: the ApplicationSet CRD is too large for the last-applied annotation.
-        kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crd))
+    assert [f.name for f in argocd_crd_files()] == ["application-crd.yaml", "applicationset-crd.yaml", "appproject-crd.yaml"]
     # `kubectl wait` errors out on a CRD whose status has no conditions yet: ask until established.
     wait_for("Argo CD's CRDs established", lambda: all(established(name) for name in CRDS), timeout=WAIT_SECONDS)
+    # The namespace of an earlier run on this cluster may still be terminating (see the end).
+    kubectl("wait", "--for=delete", "namespace/argocd", f"--timeout={WAIT_SECONDS}s", check=False)
     kubectl("create", "namespace", "argocd", check=False)
     yield
     # The generated Applications carry Argo CD's resources finalizer, which only its controller
@@ -39,8 +38,7 @@ def argocd_crds(local_cluster):
     for app in kubectl_json("get", "applications", "-n", "argocd")["items"]:
         kubectl("patch", "application", app["metadata"]["name"], "-n", "argocd", "--type=merge",
                 "-p", '{"metadata":{"finalizers":null}}')
-    kubectl("delete", "namespace", "argocd", "--wait=true", f"--timeout={WAIT_SECONDS}s")
-    kubectl("delete", *(f"crd/{name}" for name in CRDS), "--wait=true", f"--timeout={WAIT_SECONDS}s")
+    kubectl("delete", "namespace", "argocd", "--wait=false")
 
 
 def established(name: str) -> bool:
