@@ -73,3 +73,21 @@ def pytest_xdist_make_scheduler(config, log):
             return CLUSTER_FOLDER if nodeid.startswith(CLUSTER_FOLDER) else nodeid
 
     return ClusterApart(config, log)
+
+
+# A worker (pytest-xdist) whose first test needs no cluster lowers its priority
+# (and so that of the helm, git and gpg it starts): the cluster tests on the other worker are the
+# critical path and use most of a core and a half, while the others need about 140 CPU-seconds in
+# all, which fit in what the cluster tests leave idle. Nice 5, not more: on a busy machine the
+# worker still gets a third of what a process at the default priority gets.
+NICE_BESIDE_THE_CLUSTER = 5
+_first_test_seen = False
+
+
+def pytest_runtest_setup(item):
+    global _first_test_seen
+    if _first_test_seen or not hasattr(item.config, "workerinput"):
+        return
+    _first_test_seen = True
+    if not str(item.path).startswith(str(item.config.rootpath / CLUSTER_FOLDER)):
+        os.nice(NICE_BESIDE_THE_CLUSTER)
