@@ -53,11 +53,9 @@ def _text(report: dict) -> None:
         out.print(f"[red]blocked[/red] {b['kind']}/{b['name']}: {b['message']}; remedy: {b['remedy']}")
     for row in report["room"]:
         out.print(f"room: surge of {len(row['deployments'])} Deployments ({row['surgePods']} pods) on "
-                  f"{row['nodes']} nodes: " + ("fits" if row["fits"] else "[red]does not fit[/red]: "
-                                               + "; ".join(row["short"])))
+                  f"{row['nodes']} nodes: " + verdict(row, "fits", "does not fit"))
     for row in report["quota"]:
-        out.print(f"quota {row['quota']}: " + ("the surge fits" if row["fits"] else "[red]short[/red]: "
-                                              + "; ".join(row["short"])))
+        out.print(f"quota {row['quota']}: " + verdict(row, "the surge fits", "short"))
     for b in report["budgets"]:
         out.print(f"budget {b['name']} allows no eviction now (a rollout by draining nodes would wait)")
     flows = report["flows"]
@@ -68,6 +66,11 @@ def _text(report: dict) -> None:
         out.print(f"  closed {f}")
     for api in report["unservedApis"]:
         out.print(f"[red]not served[/red]: {api} (in the stored release)")
+
+
+def verdict(row: dict, fits: str, short: str) -> str:
+    """A room or quota row's verdict: FITS, or SHORT in red with what is short."""
+    return fits if row["fits"] else f"[red]{short}[/red]: " + "; ".join(row["short"])
 
 
 @click.command("plan", epilog=console.EXIT_CODES)
