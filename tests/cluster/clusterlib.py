@@ -66,6 +66,12 @@ def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return run(paths.tool("helm"), "--kubeconfig", str(KUBECONFIG), *args, check=check)
 
 
+def wait_until_namespace_gone(name: str, timeout: int = 300) -> None:
+    """Wait for a namespace that an earlier run on this cluster deleted without waiting to be gone
+    (at once when there is none)."""
+    kubectl("wait", "--for=delete", f"namespace/{name}", f"--timeout={timeout}s", check=False)
+
+
 def load_yaml_docs(text: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from argocd import DEPLOY, expand, registered_clusters
-from clusterlib import WAIT_SECONDS, argocd_crd_files, kubectl, kubectl_json
+from clusterlib import WAIT_SECONDS, argocd_crd_files, kubectl, kubectl_json, wait_until_namespace_gone
 from quikapp_charts.cluster.kube import wait_for
 from quikapp_charts.core import rendering
 from quikapp_charts.environments import plan as env_plan
@@ -29,7 +29,7 @@ def argocd_crds(local_cluster):
     # `kubectl wait` errors out on a CRD whose status has no conditions yet: ask until established.
     wait_for("Argo CD's CRDs established", lambda: all(established(name) for name in CRDS), timeout=WAIT_SECONDS)
     # The namespace of an earlier run on this cluster may still be terminating (see the end).
-    kubectl("wait", "--for=delete", "namespace/argocd", f"--timeout={WAIT_SECONDS}s", check=False)
+    wait_until_namespace_gone("argocd", timeout=WAIT_SECONDS)
     kubectl("create", "namespace", "argocd", check=False)
     yield
     # The generated Applications carry Argo CD's resources finalizer, which only its controller

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import yaml
 
-from clusterlib import kubectl, kubectl_json, run
+from clusterlib import kubectl, kubectl_json, run, wait_until_namespace_gone
 from quikapp_charts.cluster.config import KUBECONFIG, RELEASE
 from quikapp_charts.core import paths
 from quikapp_charts.core.resources import GPU
@@ -48,7 +48,7 @@ def fill_gpu_nodes() -> int:
                 used[pod["spec"]["nodeName"]] = used.get(pod["spec"]["nodeName"], 0) + int(
                     ((c.get("resources") or {}).get("requests") or {}).get(GPU, 0))
     # A filler left by an earlier run on this cluster may still be terminating (it is deleted without waiting).
-    kubectl("wait", "--for=delete", f"namespace/{FILLER_NAMESPACE}", "--timeout=300s", check=False)
+    wait_until_namespace_gone(FILLER_NAMESPACE)
     kubectl("create", "namespace", FILLER_NAMESPACE)
     pods, taken = [], 0
     for node in nodes:

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, run, wait_at_floor
+from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, run, wait_at_floor, wait_until_namespace_gone
 from quikapp_charts.cluster import install
 from quikapp_charts.cluster.config import KUBECONFIG, RELEASE
 from quikapp_charts.cluster.kube import tool_env
@@ -77,7 +77,7 @@ def test_recover_after_helm_was_killed_mid_upgrade(kube_cluster):
     rendered = install.render(ENV, NAMESPACE, [arg for s in ONE_STACK for arg in ("--set", s)])
     floor = floors(rendered)
     # The namespace of an earlier run on this cluster may still be terminating (see the end).
-    kubectl("wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=300s", check=False)
+    wait_until_namespace_gone(NAMESPACE)
     kubectl("apply", "-f", "-", input=json.dumps(install.namespace_object(NAMESPACE)))
     try:
         claims = [o for o in rendered if o["kind"] == "PersistentVolumeClaim"]

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 import yaml
 
-from clusterlib import HELM_TIMEOUT, kubectl, kubectl_json, wait_at_floor
+from clusterlib import HELM_TIMEOUT, kubectl, kubectl_json, wait_at_floor, wait_until_namespace_gone
 from quikapp_charts.cluster.config import KUBECONFIG
 from quikapp_charts.cluster.install import namespace_object
 from quikapp_charts.cluster.kube import apply, tool_env
@@ -96,7 +96,7 @@ def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, s
 
     # Install N from the HTTP repository, its provenance verified against the public key.
     # The namespace of an earlier run on this cluster may still be terminating (see the end).
-    kubectl("wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=300s", check=False)
+    wait_until_namespace_gone(NAMESPACE)
     apply([namespace_object(NAMESPACE)])
     try:
         ok(helm(tmp_path, "repo", "add", "quikapp-test", url))
