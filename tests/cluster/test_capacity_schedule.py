@@ -1,6 +1,6 @@
 """`quikapp-charts capacity live --at max --schedule`: the real kube-scheduler places live at its
 HPA ceilings on a production-shaped pool of kwok nodes; the report's numbers are checked against
-a hand count from the render, and the pool and namespace are gone afterwards."""
+a hand count from the render, and the pool is gone and the namespace deleted afterwards."""
 from __future__ import annotations
 
 import json
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.cluster
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
 GPU = "nvidia.com/gpu"
+NAMESPACE = "quikapp-capacity-live"
 
 
 def capacity(*args: str) -> subprocess.CompletedProcess:
@@ -54,9 +55,15 @@ def gib(text: str) -> float:
 
 
 def assert_cleaned_up() -> None:
-    namespaces = {n["metadata"]["name"] for n in kubectl_json("get", "namespaces")["items"]}
-    assert "quikapp-capacity-live" not in namespaces
+    """The pool's nodes are gone; the namespace and its volumes are deleted (the API server empties
+    the namespace in the background: the next run's clean-up waits for it)."""
     assert kubectl_json("get", "nodes", "-l", "quikapp.io/capacity-run")["items"] == []
+    namespaces = {n["metadata"]["name"]: n for n in kubectl_json("get", "namespaces")["items"]}
+    left = namespaces.get(NAMESPACE)
+    assert left is None or left["metadata"].get("deletionTimestamp"), left
+    volumes = [pv for pv in kubectl_json("get", "pv")["items"]
+               if (pv["spec"].get("claimRef") or {}).get("namespace") == NAMESPACE]
+    assert all(pv["metadata"].get("deletionTimestamp") for pv in volumes), volumes
 
 
 def test_live_at_its_ceilings_on_a_production_pool(local_cluster, tmp_path):

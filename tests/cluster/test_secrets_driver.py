@@ -5,7 +5,6 @@ owning pod is the garbage collector's, shown on the cluster in test_secrets_life
 from __future__ import annotations
 
 import copy
-import re
 
 from quikapp_charts.cluster import secrets_driver
 
@@ -17,10 +16,10 @@ class MemoryApi:
 
     def __init__(self) -> None:
         self.objects: dict[str, dict] = {}
+        self.calls: list[tuple[str, str]] = []
 
     def call(self, method: str, path: str, body: dict | None = None, patch: str | None = None):
-        if method == "GET" and path.endswith("/pods"):
-            return {"items": [copy.deepcopy(o) for p, o in self.objects.items() if re.search(r"/pods/[^/]+$", p)]}
+        self.calls.append((method, path))
         if method == "GET":
             return copy.deepcopy(self.objects.get(path))
         if method == "POST":
@@ -68,9 +67,10 @@ def waiting(api: MemoryApi, name: str) -> str | None:
 
 def test_a_pod_mounting_its_class_gets_its_secret_owned_by_every_mounting_pod():
     api = MemoryApi()
+    kubelet = secrets_driver.Kubelet(api)
     add(api, spc("auth-service-secrets"))
     for name in ("auth-service-a", "auth-service-b"):
-        secrets_driver.handle(api, add(api, pod(name, "auth-service-secrets", "auth-service-secrets")))
+        kubelet.pod_changed(add(api, pod(name, "auth-service-secrets", "auth-service-secrets")))
         assert waiting(api, name) is None
     secret = api.objects[f"/api/v1/namespaces/{NS}/secrets/auth-service-secrets"]
     assert set(secret["data"]) == {"DB_HOST"}
@@ -79,18 +79,40 @@ def test_a_pod_mounting_its_class_gets_its_secret_owned_by_every_mounting_pod():
 
 def test_a_class_applied_after_the_pods_starts_them_when_it_comes():
     api = MemoryApi()
-    secrets_driver.handle(api, add(api, pod("user-service-a", "user-service-secrets", "user-service-secrets")))
+    kubelet = secrets_driver.Kubelet(api)
+    kubelet.pod_changed(add(api, pod("user-service-a", "user-service-secrets", "user-service-secrets")))
     assert waiting(api, "user-service-a") == secrets_driver.CREATING
-    secrets_driver.retry_blocked(api, add(api, spc("user-service-secrets")))
+    kubelet.class_changed(add(api, spc("user-service-secrets")))
     assert waiting(api, "user-service-a") is None
     assert f"/api/v1/namespaces/{NS}/secrets/user-service-secrets" in api.objects
 
 
 def test_a_pod_reading_a_secret_nobody_mounts_waits_in_create_container_config_error():
     api = MemoryApi()
-    secrets_driver.handle(api, add(api, pod("reader", "cdn-service-secrets", None)))
+    kubelet = secrets_driver.Kubelet(api)
+    kubelet.pod_changed(add(api, pod("reader", "cdn-service-secrets", None)))
     assert waiting(api, "reader") == secrets_driver.BLOCKED
     add(api, spc("cdn-service-secrets"))
-    secrets_driver.handle(api, add(api, pod("cdn-service-a", "cdn-service-secrets", "cdn-service-secrets")))
-    secrets_driver.retry_blocked(api, api.objects[f"/api/v1/namespaces/{NS}/secrets/cdn-service-secrets"])
+    kubelet.pod_changed(add(api, pod("cdn-service-a", "cdn-service-secrets", "cdn-service-secrets")))
+    kubelet.secret_changed(api.objects[f"/api/v1/namespaces/{NS}/secrets/cdn-service-secrets"])
     assert waiting(api, "reader") is None
+
+
+def test_a_started_pod_is_not_read_again_and_a_waiting_one_only_for_what_it_waits_for():
+    api = MemoryApi()
+    kubelet = secrets_driver.Kubelet(api)
+    add(api, spc("auth-service-secrets"))
+    started = add(api, pod("auth-service-a", "auth-service-secrets", "auth-service-secrets"))
+    kubelet.pod_changed(started)
+    waiter = add(api, pod("user-service-a", "user-service-secrets", "user-service-secrets"))
+    kubelet.pod_changed(waiter)
+    api.calls.clear()
+    kubelet.pod_changed(started)  # kwok's status, a label: a started pod's changes ask for nothing
+    kubelet.secret_changed(api.objects[f"/api/v1/namespaces/{NS}/secrets/auth-service-secrets"])
+    kubelet.class_changed(add(api, spc("auth-service-secrets")))
+    assert api.calls == []
+    kubelet.class_changed(add(api, spc("user-service-secrets")))
+    assert waiting(api, "user-service-a") is None
+    assert ("GET", secrets_driver.SPC_PATH.format(ns=NS, name="user-service-secrets")) in api.calls
+    kubelet.pod_gone(waiter)
+    assert kubelet.waiting == {} and kubelet.problems == {}

@@ -6,8 +6,8 @@
 
 Needs the local cluster (`quikapp-charts cluster up`); warm means it is up and the toolchain
 built. Each measurement is the command end to end in a new process, as a user runs it (render,
-pool nodes added and Ready, pods created and placed or refused, the placement read back, namespace
-and nodes removed):
+pool nodes added and Ready, pods created and placed or refused, the placement read back, nodes
+removed and the namespace deleted, and before all that an earlier run's namespace waited for):
 
   small   capacity live --at floor --schedule --pool cpu=14x16c64g,gpu=3x4gpu   (80 pods, 17 nodes)
   peak    capacity live --at max --schedule --pool POOL                         (448 pods, 109 nodes)
@@ -17,7 +17,8 @@ against the small run measured in the same rounds (interleaved; medians over rou
 time to the answer against the 60 s target and its phases as the report gives them: the pool added
 (while the environment renders) until every node Ready, the pods created until every one is placed
 or refused. "answer" is when the report was on disk (start-up, render, pool, placement, read back);
-"wall" adds the clean-up, which the command still waits for before it exits.
+"wall" adds the clean-up: the pool's nodes removed, and at the start the namespace an earlier run
+deleted waited for.
 """
 from __future__ import annotations
 

@@ -12,8 +12,9 @@ so pods the quota refuses are never created, as in production.
 When every ReplicaSet has created its pods (or the quota refused them) and every pod is bound or
 marked unschedulable by the scheduler, the placement is read back: pods pending with the
 scheduler's own message, pods refused by the quota, utilisation per node, GPU nodes left idle,
-and the spread over nodes and zones of every Deployment with pod anti-affinity. The namespace,
-its volumes and the pool's nodes are removed afterwards, also when the run fails.
+and the spread over nodes and zones of every Deployment with pod anti-affinity. Afterwards, also
+when the run fails, the pool's nodes are removed and the namespace with its volumes deleted (the
+API server empties it in the background; the next run waits for it to be gone).
 """
 from __future__ import annotations
 
@@ -77,20 +78,30 @@ def _namespace(name: str, run: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 
-def clean(run: str, namespace: str, timeout: float = WAIT_S) -> None:
-    """Remove what a run (this one or an interrupted earlier one) left: namespace, volumes, nodes.
-    A terminating namespace admits no new object, so its ReplicaSets recreate no pod; the pods
-    (grace period 0) go in one pass of the namespace controller, while the nodes go in one request."""
+def remove(run: str, namespace: str, timeout: float = WAIT_S) -> None:
+    """Remove what a run left: the pool's nodes (gone when this returns), the namespace and its
+    volumes (deleted; the API server's namespace controller empties it in the background, seconds
+    for hundreds of pods, and the volumes go with their claims). A terminating namespace admits no
+    new object, so its ReplicaSets recreate no pod; the pods (grace period 0) go at once."""
     kube.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
+    if volumes := _volumes(namespace):
+        kube.kubectl("delete", "pv", "--ignore-not-found", "--wait=false", *volumes)
     if _pool_nodes(run):
         api.delete_collection("/api/v1/nodes", labelSelector=f"{RUN_LABEL}={run}")
+    kube.wait_for("removing the pool's nodes", lambda: not _pool_nodes(run), timeout)
+
+
+def clean(run: str, namespace: str, timeout: float = WAIT_S) -> None:
+    """Before a run: what an earlier run (finished, failed or interrupted) left is removed and gone."""
+    remove(run, namespace, timeout)
     kube.kubectl("wait", "--for=delete", f"namespace/{namespace}", f"--timeout={int(timeout)}s",
                  timeout=timeout + 10)
-    volumes = [pv["metadata"]["name"] for pv in api.get("/api/v1/persistentvolumes")["items"]
-               if ((pv["spec"].get("claimRef") or {}).get("namespace")) == namespace]
-    if volumes:
-        kube.kubectl("delete", "pv", "--ignore-not-found", "--wait=false", *volumes)
-    kube.wait_for("removing the pool's nodes", lambda: not _pool_nodes(run), timeout)
+    kube.wait_for("removing the volumes of an earlier run", lambda: not _volumes(namespace), timeout)
+
+
+def _volumes(namespace: str) -> list[str]:
+    return [pv["metadata"]["name"] for pv in api.get("/api/v1/persistentvolumes")["items"]
+            if ((pv["spec"].get("claimRef") or {}).get("namespace")) == namespace]
 
 
 def _pool_nodes(run: str) -> list[dict]:
@@ -223,9 +234,8 @@ def schedule(env: str, render: Callable[[], tuple[Demand, list[dict]]], point: s
              zones: int = node_pool.DEFAULT_ZONES, timeout: float = WAIT_S) -> Iterator[tuple[Demand, dict]]:
     """Place ENV at the point on the pools with the real scheduler: yields its model (from `render`,
     which renders ENV while the pool's nodes are created and kwok readies them) and the placement.
-    The namespace and the pool are removed when the block ends: the caller reports the answer
-    first, so that nobody waits for the namespace controller (seconds for hundreds of pods) to
-    see it."""
+    The pool is removed and the namespace deleted when the block ends: the caller reports the
+    answer first, and nobody waits for the namespace controller (seconds for hundreds of pods)."""
     if not kube.api_ready():
         raise UserError("the cluster is not running; start it with `quikapp-charts cluster up`")
     run, namespace = f"{NODE_PREFIX}-{env}"[:63], namespace_for(env)
@@ -274,5 +284,5 @@ def schedule(env: str, render: Callable[[], tuple[Demand, list[dict]]], point: s
                        "otherNodes": len(api.get("/api/v1/nodes")["items"]) - len(nodes)})
         yield model, result
     finally:
-        kube.say(f"removing namespace {namespace} and the pool's nodes")
-        clean(run, namespace)
+        kube.say(f"removing the pool's nodes; namespace {namespace} is deleted in the background")
+        remove(run, namespace)
