@@ -8,15 +8,14 @@ taint of their own that only these pods tolerate, so that no other environment's
 """
 from __future__ import annotations
 
-import json
-
 import pykube
 import pytest
 import yaml
 from pytest_helm_charts.utils import wait_for_objects_condition
 
-from clusterlib import HELM_TIMEOUT, helm, kubectl, kubectl_json, wait_at_floor
-from quikapp_charts.cluster import install
+from clusterlib import (HELM_TIMEOUT, WAIT_SECONDS, helm, kubectl, kubectl_json, wait_at_floor,
+                        wait_until_namespace_gone)
+from quikapp_charts.cluster import api, install
 from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_TAINT, GPUS_PER_NODE, RELEASE
 from quikapp_charts.cluster.nodes import NOT_READY_TAINTS, node_object
 from quikapp_charts.cluster.storage import volumes_for_claims
@@ -92,22 +91,32 @@ def wait_nodes_ready(kube_client) -> None:
 
 def start(kube_client, tmp_path, ceilings: dict[str, int]) -> tuple[list[str], list[dict]]:
     """The run's nodes, the filler, the namespace and its volumes; returns helm's arguments."""
-    kubectl("apply", "-f", "-", input=yaml.safe_dump_all([gpu_node(n) for n in NODES]))
+    # What an earlier run on this cluster deleted without waiting may still be going.
+    for namespace in (NAMESPACE, FILLER_NAMESPACE):
+        wait_until_namespace_gone(namespace)
+    if volumes := volumes_of(NAMESPACE):
+        kubectl("wait", "--for=delete", *(f"pv/{v}" for v in volumes), f"--timeout={WAIT_SECONDS}s")
+    kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all([gpu_node(n) for n in NODES]))
     status = {"status": {"capacity": {GPU: str(GPUS_PER_NODE)}, "allocatable": {GPU: str(GPUS_PER_NODE)}}}
     for name in NODES:
-        kubectl("patch", "node", name, "--subresource=status", "--type=merge", "-p", json.dumps(status))
+        api.merge_patch(f"/api/v1/nodes/{name}/status", status)
     wait_nodes_ready(kube_client)
     kubectl("create", "namespace", FILLER_NAMESPACE)
     spare = GPUS_PER_NODE * len(NODES) - sum(ceilings.values())
     assert spare > 0
-    kubectl("apply", "-f", "-", input=yaml.safe_dump(filler(NODES[0], spare)))
+    kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump(filler(NODES[0], spare)))
     values_file = tmp_path / "gpu-rollout.yaml"
     values_file.write_text(yaml.safe_dump(values(ceilings)))
     args = ["-f", str(paths.env_values_file("live")), "-f", str(values_file)]
     rendered = install.render("live", NAMESPACE, args[2:])
-    kubectl("apply", "-f", "-", input=yaml.safe_dump(install.namespace_object(NAMESPACE)))
+    kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump(install.namespace_object(NAMESPACE)))
     volumes_for_claims([o for o in rendered if o["kind"] == "PersistentVolumeClaim"], NAMESPACE)
     return args, rendered
+
+
+def volumes_of(namespace: str) -> list[str]:
+    return [v["metadata"]["name"] for v in kubectl_json("get", "pv")["items"]
+            if (v["spec"].get("claimRef") or {}).get("namespace") == namespace]
 
 
 def gpu_pods() -> list[dict]:
@@ -147,10 +156,11 @@ def test_gpu_services_at_their_ceilings_roll_an_image_change_with_no_free_gpu(ku
         assert all(p["status"].get("phase") == "Running" for p in pods)
         assert free_gpus() == 0
     finally:
-        kubectl("delete", "namespace", NAMESPACE, FILLER_NAMESPACE, "--ignore-not-found", "--wait=true",
-                "--timeout=300s", check=False)
+        # The pods go first (kwok, playing their nodes' kubelets, ends them), then the nodes; the
+        # namespace controller's last sweep is not waited for: the next run waits for it at its start.
+        kubectl("delete", "namespace", NAMESPACE, FILLER_NAMESPACE, "--ignore-not-found", "--wait=false", check=False)
+        for namespace in (NAMESPACE, FILLER_NAMESPACE):
+            kubectl("wait", "--for=delete", "pod", "--all", "-n", namespace, f"--timeout={WAIT_SECONDS}s", check=False)
         kubectl("delete", "node", *NODES, "--ignore-not-found", check=False)
-        volumes = [v["metadata"]["name"] for v in kubectl_json("get", "pv")["items"]
-                   if (v["spec"].get("claimRef") or {}).get("namespace") == NAMESPACE]
-        if volumes:
-            kubectl("delete", "pv", *volumes, "--ignore-not-found", check=False)
+        if volumes := volumes_of(NAMESPACE):
+            kubectl("delete", "pv", *volumes, "--ignore-not-found", "--wait=false", check=False)

@@ -61,7 +61,7 @@ def fill_gpu_nodes() -> int:
                          "spec": {"nodeName": name, "tolerations": [{"operator": "Exists"}],
                                   "containers": [{"name": "filler", "image": "registry.k8s.io/pause:3.10",
                                                   "resources": {"limits": {GPU: str(free)}}}]}})
-    kubectl("apply", "-f", "-", input=yaml.safe_dump_all(pods))
+    kubectl("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(pods))
     return taken
 
 

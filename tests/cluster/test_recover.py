@@ -78,7 +78,7 @@ def test_recover_after_helm_was_killed_mid_upgrade(kube_cluster):
     floor = floors(rendered)
     # The namespace of an earlier run on this cluster may still be terminating (see the end).
     wait_until_namespace_gone(NAMESPACE)
-    kubectl("apply", "-f", "-", input=json.dumps(install.namespace_object(NAMESPACE)))
+    kubectl("apply", "--server-side", "-f", "-", input=json.dumps(install.namespace_object(NAMESPACE)))
     try:
         claims = [o for o in rendered if o["kind"] == "PersistentVolumeClaim"]
         volumes_for_claims([dict(c, metadata=dict(c["metadata"], namespace=NAMESPACE)) for c in claims], NAMESPACE)

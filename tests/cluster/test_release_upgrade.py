@@ -133,6 +133,5 @@ def test_release_publish_install_upgrade_and_roll_back(kube_cluster, tmp_path, s
         assert all(FLAG not in env_names(d) for d in rolled_back.values())
         wait_at_floor(kube_cluster.kube_client, NAMESPACE, floor)
     finally:
-        helm(tmp_path, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
-        # Not waited for: the release's pods are gone already (uninstall --wait).
+        # The release goes with its namespace; not waited for: the next run waits at its start.
         kubectl("delete", "namespace", NAMESPACE, "--wait=false", check=False)

@@ -110,9 +110,37 @@ def test_a_started_pod_is_not_read_again_and_a_waiting_one_only_for_what_it_wait
     kubelet.pod_changed(started)  # kwok's status, a label: a started pod's changes ask for nothing
     kubelet.secret_changed(api.objects[f"/api/v1/namespaces/{NS}/secrets/auth-service-secrets"])
     kubelet.class_changed(add(api, spc("auth-service-secrets")))
+    kubelet.remount_waiting()  # the waiter waits for its class, which no Secret's loss holds up
     assert api.calls == []
     kubelet.class_changed(add(api, spc("user-service-secrets")))
     assert waiting(api, "user-service-a") is None
     assert ("GET", secrets_driver.SPC_PATH.format(ns=NS, name="user-service-secrets")) in api.calls
     kubelet.pod_gone(waiter)
     assert kubelet.waiting == {} and kubelet.problems == {}
+
+
+def test_a_pod_whose_class_secret_went_with_its_last_owner_is_retried_and_mounts_it_again():
+    api = MemoryApi()
+    kubelet = secrets_driver.Kubelet(api)
+    add(api, spc("bookmark-service-secrets"))
+    # The Secret went (the garbage collector, its last owning pod gone) between the new pod's
+    # mount and its containers' start: no event of that Secret comes again.
+    api.call = deleting_after_mount(api.call, f"/api/v1/namespaces/{NS}/secrets/bookmark-service-secrets")
+    kubelet.pod_changed(add(api, pod("bookmark-service-b", "bookmark-service-secrets", "bookmark-service-secrets")))
+    assert waiting(api, "bookmark-service-b") == secrets_driver.BLOCKED
+    kubelet.remount_waiting()  # the kubelet's own retry: the mount syncs the Secret again
+    assert waiting(api, "bookmark-service-b") is None
+    assert kubelet.waiting == {}
+
+
+def deleting_after_mount(call, secret_path: str):
+    """CALL, except that the Secret at SECRET_PATH is removed once, right after it is first synced."""
+    state = {"done": False}
+
+    def wrapped(method: str, path: str, body: dict | None = None, patch: str | None = None):
+        result = call(method, path, body, patch)
+        if method in ("POST", "PATCH") and path.startswith(secret_path.rsplit("/", 1)[0]) and not state["done"]:
+            state["done"] = True
+            call.__self__.objects.pop(secret_path, None)
+        return result
+    return wrapped

@@ -75,7 +75,7 @@ def test_each_service_secret_lives_exactly_while_its_pods_run(installed, kube_cl
     secret, key = f"{name}-secrets", sorted(readers[name])[0]
     kubectl("scale", "deployment", name, "-n", ns, "--replicas=0")
     kubectl("wait", "--for=delete", f"secret/{secret}", "-n", ns, WAIT)
-    kubectl("apply", "-n", ns, "-f", "-", input=reader_pod("secret-reader", secret, key))
+    kubectl("apply", "--server-side", "-n", ns, "-f", "-", input=reader_pod("secret-reader", secret, key))
     try:
         kubectl("wait", "pod/secret-reader", "-n", ns, WAIT,
                 f"--for=jsonpath={{.status.containerStatuses[0].state.waiting.reason}}={BLOCKED}")

@@ -25,12 +25,13 @@ def _client() -> pykube.HTTPClient:
         raise UserError(f"{KUBECONFIG}: cannot read the local cluster's kubeconfig: {err}") from None
 
 
-def _request(method: str, path: str, query: dict[str, str], body: dict | None = None) -> Any:
+def _request(method: str, path: str, query: dict[str, str], body: dict | None = None,
+             content_type: str = "application/json") -> Any:
     client = _client()
     try:
         resp = client.session.request(method, client.url + path, params=query or None, timeout=TIMEOUT_S,
                                       data=None if body is None else json.dumps(body),
-                                      headers=None if body is None else {"Content-Type": "application/json"})
+                                      headers=None if body is None else {"Content-Type": content_type})
     except requests.RequestException as err:
         raise UserError(f"{method} {path}: the local cluster's API does not answer: {err}") from None
     if not resp.ok:
@@ -50,6 +51,11 @@ def get(path: str, **query: str) -> Any:
 def delete_collection(path: str, **query: str) -> None:
     """One DELETE of a collection: the API server removes every object of it."""
     _request("DELETE", path, query)
+
+
+def merge_patch(path: str, body: dict) -> dict:
+    """One JSON merge patch of the object at PATH (a subresource such as a Node's /status too)."""
+    return _request("PATCH", path, {}, body, content_type="application/merge-patch+json")
 
 
 def create(obj: dict) -> dict:

@@ -31,6 +31,10 @@ SPC_PATH = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretprovidercl
 PID_FILE = "secrets-driver.pid"  # in kwokctl's pids/ folder: the cluster's processes are found there
 BLOCKED = "CreateContainerConfigError"
 CREATING = "ContainerCreating"  # a volume that cannot be mounted yet
+# The kubelet also retries a waiting pod on its own (with a back-off from 10 s). Here only a pod
+# that waits for a Secret its own class syncs: that Secret can go with the last pod that owned it
+# just as the new pod adds itself as an owner, and then no event of the Secret comes again.
+REMOUNT_S = 5
 
 
 class Api:
@@ -50,12 +54,13 @@ def mock_value(object_name: str) -> str:
     return base64.b64encode(f"mock-{object_name}".encode()).decode()
 
 
-def mount(api: Api, pod: dict) -> tuple[str, str] | None:
-    """Sync the Secrets of the pod's SecretProviderClass volumes, owned by the pod; (the class, the
-    kubelet's message) when a class does not exist (yet: Helm applies custom resources after
-    Deployments)."""
+def mount(api: Api, pod: dict) -> tuple[set[str], tuple[str, str] | None]:
+    """Sync the Secrets of the pod's SecretProviderClass volumes, owned by the pod: the Secrets
+    synced, and (the class, the kubelet's message) when a class does not exist (yet: Helm applies
+    custom resources after Deployments)."""
     ns = pod["metadata"]["namespace"]
     owner = {"apiVersion": "v1", "kind": "Pod", "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}
+    synced_names: set[str] = set()
     for volume in pod["spec"].get("volumes") or []:
         csi = volume.get("csi") or {}
         if csi.get("driver") != DRIVER:
@@ -63,10 +68,12 @@ def mount(api: Api, pod: dict) -> tuple[str, str] | None:
         name = (csi.get("volumeAttributes") or {}).get("secretProviderClass", "")
         spc = api.call("GET", SPC_PATH.format(ns=ns, name=name))
         if spc is None:
-            return name, f"MountVolume.SetUp failed for volume {volume['name']!r}: secretproviderclass {name!r} not found"
+            return synced_names, (name, f"MountVolume.SetUp failed for volume {volume['name']!r}: "
+                                        f"secretproviderclass {name!r} not found")
         for synced in spc.get("spec", {}).get("secretObjects") or []:
             sync(api, ns, synced, owner)
-    return None
+            synced_names.add(synced["secretName"])
+    return synced_names, None
 
 
 def sync(api: Api, ns: str, synced: dict, owner: dict) -> None:
@@ -145,6 +152,7 @@ class Kubelet:
         self.started: set[str] = set()
         self.problems: dict[str, tuple[str, str]] = {}  # uid -> (reason, message) it waits in
         self.waiting: dict[tuple[str, str, str], dict[str, dict]] = {}  # (ns, kind, name) -> uid -> pod
+        self.remount: set[str] = set()  # uids waiting for a Secret their own class syncs
 
     def pod_changed(self, pod: dict) -> None:
         meta = pod["metadata"]
@@ -161,6 +169,7 @@ class Kubelet:
         with self.lock:
             uid = pod["metadata"]["uid"]
             self.started.discard(uid)
+            self.remount.discard(uid)
             self.problems.pop(uid, None)
             self._unwait(uid)
 
@@ -169,6 +178,11 @@ class Kubelet:
 
     def secret_changed(self, obj: dict) -> None:
         self._retry(obj, "secret")
+
+    def remount_waiting(self) -> None:
+        with self.lock:
+            for pod in [pod for pods in self.waiting.values() for uid, pod in pods.items() if uid in self.remount]:
+                self._try(pod)
 
     def _retry(self, obj: dict, kind: str) -> None:
         key = (obj["metadata"]["namespace"], kind, obj["metadata"]["name"])
@@ -179,10 +193,14 @@ class Kubelet:
     def _try(self, pod: dict) -> None:
         uid, ns = pod["metadata"]["uid"], pod["metadata"]["namespace"]
         problem, waits_for = None, None
-        if failed := mount(self.api, pod):
+        synced, failed = mount(self.api, pod)
+        if failed:
             problem, waits_for = (CREATING, failed[1]), ("class", failed[0])
         elif missing := missing_secret(self.api, pod):
             problem, waits_for = (BLOCKED, missing[1]), ("secret", missing[0])
+        self.remount.discard(uid)
+        if waits_for and waits_for[0] == "secret" and waits_for[1] in synced:
+            self.remount.add(uid)
         before = self.problems.get(uid) or (("", "") if blocked(pod) else None)
         if problem != before:
             set_containers(self.api, pod, problem)
@@ -235,7 +253,17 @@ def run() -> None:
     classes = pykube.object_factory(Api().client, "secrets-store.csi.x-k8s.io/v1", "SecretProviderClass")
     for kind, on_change in ((pykube.Secret, kubelet.secret_changed), (classes, kubelet.class_changed)):
         threading.Thread(target=watch, args=(kind, on_change), daemon=True).start()
+    threading.Thread(target=remount_waiting_pods, args=(kubelet,), daemon=True).start()
     watch(pykube.Pod, kubelet.pod_changed, kubelet.pod_gone)
+
+
+def remount_waiting_pods(kubelet: Kubelet) -> None:
+    while True:
+        time.sleep(REMOUNT_S)
+        try:
+            kubelet.remount_waiting()
+        except (requests.RequestException, KeyError, ValueError):
+            pass  # the API server restarting: next time
 
 
 def start(cluster_dir: Path) -> None:
