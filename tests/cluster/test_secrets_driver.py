@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 
+import requests
+
 from quikapp_charts.cluster import secrets_driver
 
 NS = "quikapp-dev"
@@ -110,13 +112,13 @@ def test_a_started_pod_is_not_read_again_and_a_waiting_one_only_for_what_it_wait
     kubelet.pod_changed(started)  # kwok's status, a label: a started pod's changes ask for nothing
     kubelet.secret_changed(api.objects[f"/api/v1/namespaces/{NS}/secrets/auth-service-secrets"])
     kubelet.class_changed(add(api, spc("auth-service-secrets")))
-    kubelet.remount_waiting()  # the waiter waits for its class, which no Secret's loss holds up
+    kubelet.try_again()  # the waiter waits for its class, which no Secret's loss holds up
     assert api.calls == []
     kubelet.class_changed(add(api, spc("user-service-secrets")))
     assert waiting(api, "user-service-a") is None
     assert ("GET", secrets_driver.SPC_PATH.format(ns=NS, name="user-service-secrets")) in api.calls
     kubelet.pod_gone(waiter)
-    assert kubelet.waiting == {} and kubelet.problems == {}
+    assert kubelet.waiting == {} and kubelet.problems == {} and kubelet.again == {}
 
 
 def test_a_pod_whose_class_secret_went_with_its_last_owner_is_retried_and_mounts_it_again():
@@ -128,7 +130,7 @@ def test_a_pod_whose_class_secret_went_with_its_last_owner_is_retried_and_mounts
     api.call = deleting_after_mount(api.call, f"/api/v1/namespaces/{NS}/secrets/bookmark-service-secrets")
     kubelet.pod_changed(add(api, pod("bookmark-service-b", "bookmark-service-secrets", "bookmark-service-secrets")))
     assert waiting(api, "bookmark-service-b") == secrets_driver.BLOCKED
-    kubelet.remount_waiting()  # the kubelet's own retry: the mount syncs the Secret again
+    kubelet.try_again()  # the kubelet's own retry: the mount syncs the Secret again
     assert waiting(api, "bookmark-service-b") is None
     assert kubelet.waiting == {}
 
@@ -144,3 +146,27 @@ def deleting_after_mount(call, secret_path: str):
             call.__self__.objects.pop(secret_path, None)
         return result
     return wrapped
+
+
+def test_a_refused_call_is_logged_and_tried_again_without_holding_up_the_other_pods(capsys):
+    api = MemoryApi()
+    kubelet = secrets_driver.Kubelet(api)
+    add(api, spc("search-service-secrets"))
+    calls = api.call
+
+    def terminating(method: str, path: str, body: dict | None = None, patch: str | None = None):
+        if method == "POST" and "/namespaces/quikapp-gone/" in path:
+            raise requests.HTTPError("403 Forbidden: namespace quikapp-gone is being terminated")
+        return calls(method, path, body, patch)
+    api.call = terminating
+    doomed = pod("search-service-x", "search-service-secrets", "search-service-secrets")
+    doomed["metadata"]["namespace"] = "quikapp-gone"
+    api.objects[secrets_driver.SPC_PATH.format(ns="quikapp-gone", name="search-service-secrets")] = spc(
+        "search-service-secrets")
+    kubelet.pod_changed(doomed)
+    kubelet.pod_changed(add(api, pod("search-service-a", "search-service-secrets", "search-service-secrets")))
+    assert waiting(api, "search-service-a") is None  # mounted and started, after the refusal
+    assert "quikapp-gone/search-service-x: 403 Forbidden" in capsys.readouterr().err
+    assert set(kubelet.again) == {"uid-search-service-x"}
+    kubelet.pod_gone(doomed)
+    assert kubelet.again == {}

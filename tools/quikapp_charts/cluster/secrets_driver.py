@@ -31,10 +31,11 @@ SPC_PATH = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretprovidercl
 PID_FILE = "secrets-driver.pid"  # in kwokctl's pids/ folder: the cluster's processes are found there
 BLOCKED = "CreateContainerConfigError"
 CREATING = "ContainerCreating"  # a volume that cannot be mounted yet
-# The kubelet also retries a waiting pod on its own (with a back-off from 10 s). Here only a pod
-# that waits for a Secret its own class syncs: that Secret can go with the last pod that owned it
-# just as the new pod adds itself as an owner, and then no event of the Secret comes again.
-REMOUNT_S = 5
+# The kubelet also retries a waiting pod on its own (with a back-off from 10 s). Here a pod that
+# waits for a Secret its own class syncs (that Secret can go with the last pod that owned it just
+# as the new pod adds itself as an owner, and then no event of the Secret comes again) and a pod
+# whose last try failed on the API.
+AGAIN_S = 5
 
 
 class Api:
@@ -152,24 +153,28 @@ class Kubelet:
         self.started: set[str] = set()
         self.problems: dict[str, tuple[str, str]] = {}  # uid -> (reason, message) it waits in
         self.waiting: dict[tuple[str, str, str], dict[str, dict]] = {}  # (ns, kind, name) -> uid -> pod
-        self.remount: set[str] = set()  # uids waiting for a Secret their own class syncs
+        # Pods the kubelet's own retry takes again every few seconds: those waiting for a Secret
+        # their own class syncs, and those whose last try failed on the API (a namespace being
+        # deleted refuses new Secrets, a pod just gone refuses its status).
+        self.again: dict[str, dict] = {}
 
     def pod_changed(self, pod: dict) -> None:
         meta = pod["metadata"]
-        if not pod["spec"].get("nodeName") or meta.get("deletionTimestamp"):
+        if not pod["spec"].get("nodeName"):
             return
-        if pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+        if meta.get("deletionTimestamp") or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+            self.pod_gone(pod)  # no container starts again
             return
         with self.lock:
             # A waiting pod is tried again for the class or Secret it waits for, not for its own changes.
             if meta["uid"] not in self.started and meta["uid"] not in self.problems:
-                self._try(pod)
+                self._attempt(pod)
 
     def pod_gone(self, pod: dict) -> None:
         with self.lock:
             uid = pod["metadata"]["uid"]
             self.started.discard(uid)
-            self.remount.discard(uid)
+            self.again.pop(uid, None)
             self.problems.pop(uid, None)
             self._unwait(uid)
 
@@ -179,16 +184,25 @@ class Kubelet:
     def secret_changed(self, obj: dict) -> None:
         self._retry(obj, "secret")
 
-    def remount_waiting(self) -> None:
+    def try_again(self) -> None:
         with self.lock:
-            for pod in [pod for pods in self.waiting.values() for uid, pod in pods.items() if uid in self.remount]:
-                self._try(pod)
+            for pod in list(self.again.values()):
+                self._attempt(pod)
 
     def _retry(self, obj: dict, kind: str) -> None:
         key = (obj["metadata"]["namespace"], kind, obj["metadata"]["name"])
         with self.lock:
             for pod in list(self.waiting.get(key, {}).values()):
-                self._try(pod)
+                self._attempt(pod)
+
+    def _attempt(self, pod: dict) -> None:
+        """One try; a failure on the API is logged and left to the next retry, so that one pod
+        cannot hold up the others of a list or an event."""
+        try:
+            self._try(pod)
+        except (requests.RequestException, KeyError, ValueError) as err:
+            self.again[pod["metadata"]["uid"]] = pod
+            print(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: {err}", file=sys.stderr, flush=True)
 
     def _try(self, pod: dict) -> None:
         uid, ns = pod["metadata"]["uid"], pod["metadata"]["namespace"]
@@ -198,9 +212,9 @@ class Kubelet:
             problem, waits_for = (CREATING, failed[1]), ("class", failed[0])
         elif missing := missing_secret(self.api, pod):
             problem, waits_for = (BLOCKED, missing[1]), ("secret", missing[0])
-        self.remount.discard(uid)
+        self.again.pop(uid, None)
         if waits_for and waits_for[0] == "secret" and waits_for[1] in synced:
-            self.remount.add(uid)
+            self.again[uid] = pod  # its own class's Secret went with its last owner: remount
         before = self.problems.get(uid) or (("", "") if blocked(pod) else None)
         if problem != before:
             set_containers(self.api, pod, problem)
@@ -253,15 +267,15 @@ def run() -> None:
     classes = pykube.object_factory(Api().client, "secrets-store.csi.x-k8s.io/v1", "SecretProviderClass")
     for kind, on_change in ((pykube.Secret, kubelet.secret_changed), (classes, kubelet.class_changed)):
         threading.Thread(target=watch, args=(kind, on_change), daemon=True).start()
-    threading.Thread(target=remount_waiting_pods, args=(kubelet,), daemon=True).start()
+    threading.Thread(target=try_again_every_few_seconds, args=(kubelet,), daemon=True).start()
     watch(pykube.Pod, kubelet.pod_changed, kubelet.pod_gone)
 
 
-def remount_waiting_pods(kubelet: Kubelet) -> None:
+def try_again_every_few_seconds(kubelet: Kubelet) -> None:
     while True:
-        time.sleep(REMOUNT_S)
+        time.sleep(AGAIN_S)
         try:
-            kubelet.remount_waiting()
+            kubelet.try_again()
         except (requests.RequestException, KeyError, ValueError):
             pass  # the API server restarting: next time
 
