@@ -13,6 +13,7 @@ import pytest
 
 from clusterlib import kubectl_json, render
 from quikapp_charts.capacity import report as capacity_report
+from quikapp_charts.cluster.storage import claimed_volumes
 from quikapp_charts.core import paths
 
 pytestmark = pytest.mark.cluster
@@ -61,8 +62,7 @@ def assert_cleaned_up() -> None:
     namespaces = {n["metadata"]["name"]: n for n in kubectl_json("get", "namespaces")["items"]}
     left = namespaces.get(NAMESPACE)
     assert left is None or left["metadata"].get("deletionTimestamp"), left
-    volumes = [pv for pv in kubectl_json("get", "pv")["items"]
-               if (pv["spec"].get("claimRef") or {}).get("namespace") == NAMESPACE]
+    volumes = claimed_volumes(NAMESPACE)
     assert all(pv["metadata"].get("deletionTimestamp") for pv in volumes), volumes
 
 

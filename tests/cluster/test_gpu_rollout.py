@@ -18,7 +18,7 @@ from clusterlib import (HELM_TIMEOUT, WAIT_SECONDS, helm, kubectl, kubectl_json,
 from quikapp_charts.cluster import api, install
 from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPU_TAINT, GPUS_PER_NODE, RELEASE
 from quikapp_charts.cluster.nodes import NOT_READY_TAINTS, node_object
-from quikapp_charts.cluster.storage import volumes_for_claims
+from quikapp_charts.cluster.storage import claimed_volumes, volumes_for_claims
 from quikapp_charts.core import paths
 from quikapp_charts.core.resources import GPU
 from support import gpu_deployments
@@ -115,8 +115,7 @@ def start(kube_client, tmp_path, ceilings: dict[str, int]) -> tuple[list[str], l
 
 
 def volumes_of(namespace: str) -> list[str]:
-    return [v["metadata"]["name"] for v in kubectl_json("get", "pv")["items"]
-            if (v["spec"].get("claimRef") or {}).get("namespace") == namespace]
+    return [v["metadata"]["name"] for v in claimed_volumes(namespace)]
 
 
 def gpu_pods() -> list[dict]:

@@ -100,8 +100,7 @@ def clean(run: str, namespace: str, timeout: float = WAIT_S) -> None:
 
 
 def _volumes(namespace: str) -> list[str]:
-    return [pv["metadata"]["name"] for pv in api.get("/api/v1/persistentvolumes")["items"]
-            if ((pv["spec"].get("claimRef") or {}).get("namespace")) == namespace]
+    return [pv["metadata"]["name"] for pv in storage.claimed_volumes(namespace)]
 
 
 def _pool_nodes(run: str) -> list[dict]:

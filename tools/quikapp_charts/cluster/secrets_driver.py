@@ -142,7 +142,8 @@ def blocked(pod: dict) -> bool:
 class Kubelet:
     """The pods' side, as a kubelet keeps it: a pod started (its classes mounted, its env's Secrets
     found) is not looked at again, however often it changes; a pod waiting is tried again when the
-    class or the Secret it waits for comes or changes, and only then. Reading the cluster again for
+    class or the Secret it waits for comes or changes, not for its own changes (and every few
+    seconds where no such event would come: `again`). Reading the cluster again for
     every event (each pod changes several times on its way up, and each Secret the stand-in
     creates is an event) kept the API server busier than the installs themselves. One lock: the pod
     watch and the Secret and class watches run in threads of their own."""

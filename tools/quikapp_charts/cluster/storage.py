@@ -6,6 +6,7 @@ import os
 
 import yaml
 
+from quikapp_charts.cluster import api
 from quikapp_charts.cluster.config import STORAGE_CLASS
 from quikapp_charts.cluster.kube import apply, kubectl, kubectl_json
 from quikapp_charts.core import paths
@@ -58,6 +59,12 @@ def storage_classes_for(claims: list[dict]) -> list[dict]:
     classes = {sc["metadata"]["name"] for sc in kubectl_json("get", "storageclass")["items"]}
     wanted = {c.get("spec", {}).get("storageClassName") or STORAGE_CLASS for c in claims}
     return [storage_class(name, default=False) for name in sorted(wanted - classes)]
+
+
+def claimed_volumes(namespace: str) -> list[dict]:
+    """The PersistentVolumes whose claim is, or was, in NAMESPACE."""
+    return [pv for pv in api.get("/api/v1/persistentvolumes")["items"]
+            if (pv["spec"].get("claimRef") or {}).get("namespace") == namespace]
 
 
 def volumes_for_claims(claims: list[dict], namespace: str) -> None:
