@@ -9,8 +9,8 @@ by every pod that mounts it, so the garbage collector removes the Secret with it
 as the driver's own owner references do. A class that does not exist yet leaves the containers waiting
 in ContainerCreating. Then it "starts the containers": a pod whose env reads a Secret or key that
 does not exist gets its containers waiting in CreateContainerConfigError and Ready False, as the
-kubelet reports it (its phase stays Running, where kwok's pod-ready stage leaves it alone), until the
-Secret or class it waits for comes or changes (the kubelet's retry).
+kubelet reports it (its phase stays Running, where kwok's pod-ready stage leaves it alone), until a
+Secret or class event in its namespace lets it try again (the kubelet's retry).
 """
 from __future__ import annotations
 
@@ -31,11 +31,6 @@ SPC_PATH = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretprovidercl
 PID_FILE = "secrets-driver.pid"  # in kwokctl's pids/ folder: the cluster's processes are found there
 BLOCKED = "CreateContainerConfigError"
 CREATING = "ContainerCreating"  # a volume that cannot be mounted yet
-# The kubelet also retries a waiting pod on its own (with a back-off from 10 s). Here a pod that
-# waits for a Secret its own class syncs (that Secret can go with the last pod that owned it just
-# as the new pod adds itself as an owner, and then no event of the Secret comes again) and a pod
-# whose last try failed on the API.
-AGAIN_S = 5
 
 
 class Api:
@@ -55,13 +50,11 @@ def mock_value(object_name: str) -> str:
     return base64.b64encode(f"mock-{object_name}".encode()).decode()
 
 
-def mount(api: Api, pod: dict) -> tuple[set[str], tuple[str, str] | None]:
-    """Sync the Secrets of the pod's SecretProviderClass volumes, owned by the pod: the Secrets
-    synced, and (the class, the kubelet's message) when a class does not exist (yet: Helm applies
-    custom resources after Deployments)."""
+def mount(api: Api, pod: dict) -> str | None:
+    """Sync the Secrets of the pod's SecretProviderClass volumes, owned by the pod; the kubelet's
+    message when a class does not exist (yet: Helm applies custom resources after Deployments)."""
     ns = pod["metadata"]["namespace"]
     owner = {"apiVersion": "v1", "kind": "Pod", "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}
-    synced_names: set[str] = set()
     for volume in pod["spec"].get("volumes") or []:
         csi = volume.get("csi") or {}
         if csi.get("driver") != DRIVER:
@@ -69,12 +62,10 @@ def mount(api: Api, pod: dict) -> tuple[set[str], tuple[str, str] | None]:
         name = (csi.get("volumeAttributes") or {}).get("secretProviderClass", "")
         spc = api.call("GET", SPC_PATH.format(ns=ns, name=name))
         if spc is None:
-            return synced_names, (name, f"MountVolume.SetUp failed for volume {volume['name']!r}: "
-                                        f"secretproviderclass {name!r} not found")
+            return f"MountVolume.SetUp failed for volume {volume['name']!r}: secretproviderclass {name!r} not found"
         for synced in spc.get("spec", {}).get("secretObjects") or []:
             sync(api, ns, synced, owner)
-            synced_names.add(synced["secretName"])
-    return synced_names, None
+    return None
 
 
 def sync(api: Api, ns: str, synced: dict, owner: dict) -> None:
@@ -94,23 +85,19 @@ def sync(api: Api, ns: str, synced: dict, owner: dict) -> None:
                  patch="application/merge-patch+json")
 
 
-def missing_secret(api: Api, pod: dict) -> tuple[str, str] | None:
-    """(the Secret, the kubelet's message) for the first Secret reference of the pod's env that
-    fails, or None."""
+def missing_secret(api: Api, pod: dict) -> str | None:
+    """The kubelet's message for the first Secret reference of the pod's env that fails, or None."""
     ns = pod["metadata"]["namespace"]
-    read: dict[str, dict | None] = {}  # several variables read one Secret: one GET
     for container in pod["spec"].get("containers") or []:
         for var in container.get("env") or []:
             ref = (var.get("valueFrom") or {}).get("secretKeyRef")
             if not ref or ref.get("optional"):
                 continue
-            if ref["name"] not in read:
-                read[ref["name"]] = api.call("GET", f"/api/v1/namespaces/{ns}/secrets/{ref['name']}")
-            secret = read[ref["name"]]
+            secret = api.call("GET", f"/api/v1/namespaces/{ns}/secrets/{ref['name']}")
             if secret is None:
-                return ref["name"], f'secret "{ref["name"]}" not found'
+                return f'secret "{ref["name"]}" not found'
             if ref["key"] not in (secret.get("data") or {}):
-                return ref["name"], f"couldn't find key {ref['key']} in Secret {ns}/{ref['name']}"
+                return f"couldn't find key {ref['key']} in Secret {ns}/{ref['name']}"
     return None
 
 
@@ -139,111 +126,32 @@ def blocked(pod: dict) -> bool:
                for s in pod.get("status", {}).get("containerStatuses") or [])
 
 
-class Kubelet:
-    """The pods' side, as a kubelet keeps it: a pod started (its classes mounted, its env's Secrets
-    found) is not looked at again, however often it changes; a pod waiting is tried again when the
-    class or the Secret it waits for comes or changes, not for its own changes (and every few
-    seconds where no such event would come: `again`). Reading the cluster again for
-    every event (each pod changes several times on its way up, and each Secret the stand-in
-    creates is an event) kept the API server busier than the installs themselves. One lock: the pod
-    watch and the Secret and class watches run in threads of their own."""
-
-    def __init__(self, api: Api) -> None:
-        self.api = api
-        self.lock = threading.Lock()
-        self.started: set[str] = set()
-        self.problems: dict[str, tuple[str, str]] = {}  # uid -> (reason, message) it waits in
-        self.waiting: dict[tuple[str, str, str], dict[str, dict]] = {}  # (ns, kind, name) -> uid -> pod
-        # Pods the kubelet's own retry takes again every few seconds: those waiting for a Secret
-        # their own class syncs, and those whose last try failed on the API (a namespace being
-        # deleted refuses new Secrets, a pod just gone refuses its status).
-        self.again: dict[str, dict] = {}
-
-    def pod_changed(self, pod: dict) -> None:
-        meta = pod["metadata"]
-        if not pod["spec"].get("nodeName"):
-            return
-        if meta.get("deletionTimestamp") or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
-            self.pod_gone(pod)  # no container starts again
-            return
-        with self.lock:
-            # A waiting pod is tried again for the class or Secret it waits for, not for its own changes.
-            if meta["uid"] not in self.started and meta["uid"] not in self.problems:
-                self._attempt(pod)
-
-    def pod_gone(self, pod: dict) -> None:
-        with self.lock:
-            uid = pod["metadata"]["uid"]
-            self.started.discard(uid)
-            self.again.pop(uid, None)
-            self.problems.pop(uid, None)
-            self._unwait(uid)
-
-    def class_changed(self, obj: dict) -> None:
-        self._retry(obj, "class")
-
-    def secret_changed(self, obj: dict) -> None:
-        self._retry(obj, "secret")
-
-    def try_again(self) -> None:
-        with self.lock:
-            for pod in list(self.again.values()):
-                self._attempt(pod)
-
-    def _retry(self, obj: dict, kind: str) -> None:
-        key = (obj["metadata"]["namespace"], kind, obj["metadata"]["name"])
-        with self.lock:
-            for pod in list(self.waiting.get(key, {}).values()):
-                self._attempt(pod)
-
-    def _attempt(self, pod: dict) -> None:
-        """One try; a failure on the API is logged and left to the next retry, so that one pod
-        cannot hold up the others of a list or an event."""
-        try:
-            self._try(pod)
-        except (requests.RequestException, KeyError, ValueError) as err:
-            self.again[pod["metadata"]["uid"]] = pod
-            print(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: {err}", file=sys.stderr, flush=True)
-
-    def _try(self, pod: dict) -> None:
-        uid, ns = pod["metadata"]["uid"], pod["metadata"]["namespace"]
-        problem, waits_for = None, None
-        synced, failed = mount(self.api, pod)
-        if failed:
-            problem, waits_for = (CREATING, failed[1]), ("class", failed[0])
-        elif missing := missing_secret(self.api, pod):
-            problem, waits_for = (BLOCKED, missing[1]), ("secret", missing[0])
-        self.again.pop(uid, None)
-        if waits_for and waits_for[0] == "secret" and waits_for[1] in synced:
-            self.again[uid] = pod  # its own class's Secret went with its last owner: remount
-        before = self.problems.get(uid) or (("", "") if blocked(pod) else None)
-        if problem != before:
-            set_containers(self.api, pod, problem)
-        self._unwait(uid)
-        if problem is None:
-            self.problems.pop(uid, None)
-            self.started.add(uid)
-        else:
-            self.problems[uid] = problem
-            self.waiting.setdefault((ns, *waits_for), {})[uid] = pod
-
-    def _unwait(self, uid: str) -> None:
-        for key in [k for k, pods in self.waiting.items() if pods.pop(uid, None) is not None and not pods]:
-            del self.waiting[key]
+def handle(api: Api, pod: dict) -> None:
+    if not pod["spec"].get("nodeName") or pod["metadata"].get("deletionTimestamp"):
+        return
+    if pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+        return
+    failed = mount(api, pod)
+    problem = (CREATING, failed) if failed else None
+    if problem is None and (message := missing_secret(api, pod)):
+        problem = (BLOCKED, message)
+    if problem and not blocked(pod):
+        set_containers(api, pod, problem)
+    elif not problem and blocked(pod):
+        set_containers(api, pod, None)
 
 
-def watch(kind: type, on_change, on_delete=None) -> None:
-    """List, then watch KIND in every namespace, calling on_change(obj) for each added or changed
-    and on_delete(obj) for each deleted; again on a break. A watch breaks every 30 s without events
-    (the client's read timeout); the list that follows passes on only what changed since it was
-    last seen."""
+def watch(kind: type, on_event) -> None:
+    """List, then watch KIND in every namespace, calling on_event(obj) for each; again on a break.
+    A watch breaks every 30 s without events (the client's read timeout); the list that follows
+    passes on only what changed since it was last seen, or every pod's secrets would be read again."""
     api = Api()
     seen: dict[str, str] = {}  # uid -> the resourceVersion last handled
 
     def process(obj: dict) -> None:
         uid, version = obj["metadata"]["uid"], obj["metadata"]["resourceVersion"]
         if seen.get(uid) != version:
-            on_change(obj)
+            on_event(api, obj)
             seen[uid] = version  # only once handled: a call that failed is tried again after the list
 
     while True:
@@ -257,28 +165,24 @@ def watch(kind: type, on_change, on_delete=None) -> None:
                     process(event.object.obj)
                 elif event.type == "DELETED":
                     seen.pop(event.object.obj["metadata"]["uid"], None)
-                    if on_delete:
-                        on_delete(event.object.obj)
         except (requests.RequestException, pykube.exceptions.PyKubeError, KeyError, ValueError):
             time.sleep(1)  # the API server restarting or a watch expired: list again
 
 
+def retry_blocked(api: Api, obj: dict) -> None:
+    """A Secret or a SecretProviderClass appeared or changed: the pods of its namespace waiting for
+    one try again."""
+    ns = obj["metadata"]["namespace"]
+    for pod in api.call("GET", f"/api/v1/namespaces/{ns}/pods")["items"]:
+        if blocked(pod):
+            handle(api, pod)
+
+
 def run() -> None:
-    kubelet = Kubelet(Api())
     classes = pykube.object_factory(Api().client, "secrets-store.csi.x-k8s.io/v1", "SecretProviderClass")
-    for kind, on_change in ((pykube.Secret, kubelet.secret_changed), (classes, kubelet.class_changed)):
-        threading.Thread(target=watch, args=(kind, on_change), daemon=True).start()
-    threading.Thread(target=try_again_every_few_seconds, args=(kubelet,), daemon=True).start()
-    watch(pykube.Pod, kubelet.pod_changed, kubelet.pod_gone)
-
-
-def try_again_every_few_seconds(kubelet: Kubelet) -> None:
-    while True:
-        time.sleep(AGAIN_S)
-        try:
-            kubelet.try_again()
-        except (requests.RequestException, KeyError, ValueError):
-            pass  # the API server restarting: next time
+    for kind in (pykube.Secret, classes):
+        threading.Thread(target=watch, args=(kind, retry_blocked), daemon=True).start()
+    watch(pykube.Pod, handle)
 
 
 def start(cluster_dir: Path) -> None:
