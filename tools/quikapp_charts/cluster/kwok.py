@@ -16,6 +16,10 @@ from quikapp_charts.core.files import write_atomically
 KWOK_CONFIG = KWOK_WORKDIR / "quikapp-kwok.yaml"
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.1/16"
+# The control plane collects garbage at 4 times its live heap instead of 2: the API server spent a
+# sixth of its CPU in Go's garbage collector (a CPU profile of the cluster tests, /debug/pprof);
+# with this, 16% less CPU for the same tests, for about 0.8 GB more memory at its peak.
+CONTROL_PLANE_GOGC = "400"
 
 OUR_STAGES = paths.ROOT / "tools" / "kwok"  # our own Stage files, added to the defaults
 LOCAL_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
@@ -63,8 +67,11 @@ def kwok_config() -> list[dict]:
             # The HPA controller keeps its default sync of 15 s: each sync of an HPA reads its
             # Deployment's scale and, with no metrics API here, writes a warning event, so a
             # 3-second sync over three environments' HPAs kept a fifth of a core busy.
+            {"name": "kube-controller-manager"}, {"name": "kube-scheduler"}, {"name": "etcd"},
         ],
     }
+    for patch in config["componentsPatches"]:
+        patch["extraEnvs"] = [{"name": "GOGC", "value": CONTROL_PLANE_GOGC}]
     return [config, *kwok_stages()]
 
 
