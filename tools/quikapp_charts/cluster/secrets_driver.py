@@ -141,15 +141,16 @@ def handle(api: Api, pod: dict) -> None:
         set_containers(api, pod, None)
 
 
-def watch(kind: type, on_event) -> None:
+def watch(kind: type, on_event, what_counts=lambda obj: obj["metadata"]["resourceVersion"]) -> None:
     """List, then watch KIND in every namespace, calling on_event(obj) for each; again on a break.
-    A watch breaks every 30 s without events (the client's read timeout); the list that follows
-    passes on only what changed since it was last seen, or every pod's secrets would be read again."""
+    An object is passed on only when what_counts(obj) changed since it was last seen: a watch breaks
+    every 30 s without events (the client's read timeout), and the list that follows would otherwise
+    read every pod's secrets again."""
     api = Api()
-    seen: dict[str, str] = {}  # uid -> the resourceVersion last handled
+    seen: dict[str, object] = {}  # uid -> what counted when it was last handled
 
     def process(obj: dict) -> None:
-        uid, version = obj["metadata"]["uid"], obj["metadata"]["resourceVersion"]
+        uid, version = obj["metadata"]["uid"], what_counts(obj)
         if seen.get(uid) != version:
             on_event(api, obj)
             seen[uid] = version  # only once handled: a call that failed is tried again after the list
@@ -180,8 +181,12 @@ def retry_blocked(api: Api, obj: dict) -> None:
 
 def run() -> None:
     classes = pykube.object_factory(Api().client, "secrets-store.csi.x-k8s.io/v1", "SecretProviderClass")
-    for kind in (pykube.Secret, classes):
-        threading.Thread(target=watch, args=(kind, retry_blocked), daemon=True).start()
+    # A waiting pod waits for a Secret or key to exist, or for a class: a Secret's other changes
+    # (the owners this stand-in adds to each synced Secret, its values) leave it waiting.
+    watchers = ((pykube.Secret, lambda secret: sorted(secret.get("data") or {})),
+                (classes, lambda spc: spc["metadata"].get("generation")))
+    for kind, what_counts in watchers:
+        threading.Thread(target=watch, args=(kind, retry_blocked, what_counts), daemon=True).start()
     watch(pykube.Pod, handle)
 
 
