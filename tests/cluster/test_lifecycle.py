@@ -32,6 +32,7 @@ def test_the_control_plane_runs_with_its_garbage_collector_setting(local_cluster
     assert go_components <= set(environs), sorted(environs)
     for name in go_components:
         assert f"GOGC={CONTROL_PLANE_GOGC}".encode() in environs[name], name
+    assert f"`GOGC={CONTROL_PLANE_GOGC}`" in (paths.ROOT / "README.md").read_text()  # the setting it names
 
 def test_nodes_have_the_gpu_mock(local_cluster, shape):
     nodes = kubectl_json("get", "nodes")["items"]
