@@ -2,6 +2,7 @@
 to 127.0.0.1, and kwok's stages (its defaults plus ours, tools/kwok/*.yaml)."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import yaml
@@ -20,6 +21,7 @@ POD_CIDR = "10.244.0.1/16"
 # sixth of its CPU in Go's garbage collector (a CPU profile of the cluster tests, /debug/pprof);
 # with this, 16% less CPU for the same tests, for about 0.8 GB more memory at its peak.
 CONTROL_PLANE_GOGC = "400"
+GOGC_VARIABLE = "QUIKAPP_CHARTS_CONTROL_PLANE_GOGC"  # another value for `cluster up`: 100 is Go's default
 
 OUR_STAGES = paths.ROOT / "tools" / "kwok"  # our own Stage files, added to the defaults
 LOCAL_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
@@ -38,6 +40,13 @@ def kwok_stages() -> list[dict]:
     if duplicates:
         raise UserError(f"tools/kwok: stage names {', '.join(duplicates)} clash with kwok's defaults")
     return stages
+
+
+def control_plane_gogc() -> str:
+    value = os.environ.get(GOGC_VARIABLE) or CONTROL_PLANE_GOGC
+    if not (value.isdigit() or value == "off"):
+        raise UserError(f"{GOGC_VARIABLE}={value!r}: not a percentage (such as 100) or off")
+    return value
 
 
 def kwok_config() -> list[dict]:
@@ -71,7 +80,7 @@ def kwok_config() -> list[dict]:
         ],
     }
     for patch in config["componentsPatches"]:
-        patch["extraEnvs"] = [{"name": "GOGC", "value": CONTROL_PLANE_GOGC}]
+        patch["extraEnvs"] = [{"name": "GOGC", "value": control_plane_gogc()}]
     return [config, *kwok_stages()]
 
 
