@@ -74,20 +74,21 @@ def test_plan_names_restarts_blocks_and_room(installed):
     assert proc.returncode == 0 and same["verdict"] is None, proc.stderr
     assert same["restarts"] == [] and same["blocked"] == [] and same["unservedApis"] == []
 
-    _, image = plan("--set", "python.services.ml-service.image.tag=2.6.4")
+    # An image change and a change of only HPA ceilings in one plan: the image restarts its
+    # Deployment, the ceilings restart none (search-service's is its only change).
+    _, image = plan("--set", "python.services.ml-service.image.tag=2.6.4",
+                    "--set", "python.services.ml-service.autoscaling.maxReplicas=12",
+                    "--set", "go.services.search-service.autoscaling.maxReplicas=25")
     assert restarts(image) == {"ml-service": ["image"]}
+    assert [c["name"] for c in image["changes"] if c["kind"] == "Deployment"] == ["ml-service"]
+    assert {(c["kind"], c["name"], tuple(c["paths"])) for c in image["changes"] if c["kind"] != "Deployment"} == {
+        ("HorizontalPodAutoscaler", "ml-service-hpa", ("spec.maxReplicas",)),
+        ("HorizontalPodAutoscaler", "search-service-hpa", ("spec.maxReplicas",))}
 
     _, config = plan("--set", "global.config.LOG_LEVEL=debug")
     assert set(restarts(config)) == deployments
     assert all(causes == ["checksum/config"] for causes in restarts(config).values())
     assert [c["paths"] for c in config["changes"] if c["kind"] == "ConfigMap"] == [["data.LOG_LEVEL"]]
-
-    _, ceilings = plan("--set", "python.services.ml-service.autoscaling.maxReplicas=12",
-                       "--set", "go.services.search-service.autoscaling.maxReplicas=25")
-    assert ceilings["restarts"] == []
-    assert {(c["kind"], c["name"], tuple(c["paths"])) for c in ceilings["changes"]} == {
-        ("HorizontalPodAutoscaler", "ml-service-hpa", ("spec.maxReplicas",)),
-        ("HorizontalPodAutoscaler", "search-service-hpa", ("spec.maxReplicas",))}
 
     proc, shrink = plan("--set", "python.services.ml-service.modelStorage.size=1Gi")
     assert proc.returncode == 1
