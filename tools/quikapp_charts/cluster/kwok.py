@@ -19,7 +19,7 @@ SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.1/16"
 # The control plane collects garbage at 4 times its live heap instead of 2: the API server spent a
 # sixth of its CPU in Go's garbage collector (a CPU profile of the cluster tests, /debug/pprof);
-# with this, 16% less CPU for the same tests, for about 0.8 GB more memory at its peak.
+# with this, a sixth less, for about twice the memory at its peak (tools/benchmarks/control_plane_bench.py).
 CONTROL_PLANE_GOGC = "400"
 GOGC_VARIABLE = "QUIKAPP_CHARTS_CONTROL_PLANE_GOGC"  # another value for `cluster up`: 100 is Go's default
 

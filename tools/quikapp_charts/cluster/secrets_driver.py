@@ -10,7 +10,8 @@ as the driver's own owner references do. A class that does not exist yet leaves 
 in ContainerCreating. Then it "starts the containers": a pod whose env reads a Secret or key that
 does not exist gets its containers waiting in CreateContainerConfigError and Ready False, as the
 kubelet reports it (its phase stays Running, where kwok's pod-ready stage leaves it alone), until a
-Secret or class event in its namespace lets it try again (the kubelet's retry).
+Secret of its namespace appears or changes its keys, or a class appears or changes, and lets it try
+again (the kubelet's retry).
 """
 from __future__ import annotations
 
