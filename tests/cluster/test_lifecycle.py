@@ -13,7 +13,7 @@ from clusterlib import kubectl, kubectl_json
 from quikapp_charts.cluster.config import GPU_LABEL_KEY, GPU_LABEL_VALUE, GPUS_PER_NODE, KUBECONFIG
 from quikapp_charts.cluster.kube import api_ready, tool_env
 from quikapp_charts.cluster.kwok import CONTROL_PLANE_GOGC, kwok_config
-from quikapp_charts.cluster.processes import alive, cluster_pids, cluster_ports, listening
+from quikapp_charts.cluster.processes import alive, cluster_pids, cluster_ports, cluster_processes, listening
 from quikapp_charts.core import paths
 
 pytestmark = pytest.mark.cluster
@@ -26,8 +26,8 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_control_plane_runs_with_its_garbage_collector_setting(local_cluster):
-    environs = {Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode().rsplit("/", 1)[-1]:
-                Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") for pid in cluster_pids()}
+    environs = {name: Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                for name, pid in cluster_processes().items()}
     patched = {patch["name"] for patch in kwok_config()[0]["componentsPatches"]}
     assert patched <= set(environs), sorted(environs)
     for name in patched:

@@ -24,7 +24,7 @@ import benchlib
 from quikapp_charts.cluster.install import install
 from quikapp_charts.cluster.kube import tool_env
 from quikapp_charts.cluster.kwok import CONTROL_PLANE_GOGC, GOGC_VARIABLE
-from quikapp_charts.cluster.processes import cluster_pids
+from quikapp_charts.cluster.processes import cluster_processes
 
 CLI = [sys.executable, "-c", "from quikapp_charts.cli import main; main()"]
 BASELINE = "100"  # Go's default
@@ -37,11 +37,8 @@ def process_figures() -> dict[str, tuple[float, int]]:
     """Each cluster process's name -> (CPU seconds so far, peak resident kB)."""
     tick = os.sysconf("SC_CLK_TCK")
     figures = {}
-    for pid in cluster_pids():
+    for name, pid in cluster_processes().items():
         proc = Path(f"/proc/{pid}")
-        name = Path(proc.joinpath("cmdline").read_bytes().split(b"\0")[0].decode()).name
-        if name.startswith("python"):
-            name = "secrets stand-in"
         fields = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()
         peak = next(int(line.split()[1]) for line in proc.joinpath("status").read_text().splitlines()
                     if line.startswith("VmHWM:"))
@@ -70,7 +67,7 @@ def one_run(gogc: str) -> dict[str, tuple[float, int]]:
 
 def main() -> None:
     args = benchlib.arguments(__doc__, rounds=2).parse_args()
-    if cluster_pids():
+    if cluster_processes():
         sys.exit("a local cluster is running: stop it first (quikapp-charts cluster down)")
     cases = {f"GOGC={BASELINE} (Go's default)": BASELINE, f"GOGC={CONTROL_PLANE_GOGC} (cluster up's)": CONTROL_PLANE_GOGC}
     runs: dict[str, list[dict[str, tuple[float, int]]]] = {case: [] for case in cases}

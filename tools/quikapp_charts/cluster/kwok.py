@@ -79,8 +79,9 @@ def kwok_config() -> list[dict]:
             {"name": "kube-controller-manager"}, {"name": "kube-scheduler"}, {"name": "etcd"},
         ],
     }
+    gogc = control_plane_gogc()
     for patch in config["componentsPatches"]:
-        patch["extraEnvs"] = [{"name": "GOGC", "value": control_plane_gogc()}]
+        patch["extraEnvs"] = [{"name": "GOGC", "value": gogc}]
     return [config, *kwok_stages()]
 
 

@@ -15,19 +15,23 @@ from quikapp_charts.core.errors import UserError
 CLUSTER_DIR = KWOK_WORKDIR / "clusters" / CLUSTER_NAME
 
 
-def cluster_pids() -> list[int]:
-    """The processes kwokctl started for the cluster (by its pid files; a pid since reused by
-    another program is left out)."""
-    pids = []
-    for pidfile in (CLUSTER_DIR / "pids").glob("*.pid"):
+def cluster_processes() -> dict[str, int]:
+    """The processes kwokctl started for the cluster, by the name of their pid files (kube-apiserver,
+    etcd, secrets-driver ...); a pid since reused by another program is left out."""
+    found = {}
+    for pidfile in sorted((CLUSTER_DIR / "pids").glob("*.pid")):
         try:
             pid = int(pidfile.read_text().strip())
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         except (OSError, ValueError):
             continue
         if str(CLUSTER_DIR) in cmdline:
-            pids.append(pid)
-    return pids
+            found[pidfile.stem] = pid
+    return found
+
+
+def cluster_pids() -> list[int]:
+    return list(cluster_processes().values())
 
 
 def cluster_ports() -> list[int]:

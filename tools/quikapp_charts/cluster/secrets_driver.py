@@ -89,12 +89,15 @@ def sync(api: Api, ns: str, synced: dict, owner: dict) -> None:
 def missing_secret(api: Api, pod: dict) -> str | None:
     """The kubelet's message for the first Secret reference of the pod's env that fails, or None."""
     ns = pod["metadata"]["namespace"]
+    read: dict[str, dict | None] = {}  # several variables read one Secret: one GET
     for container in pod["spec"].get("containers") or []:
         for var in container.get("env") or []:
             ref = (var.get("valueFrom") or {}).get("secretKeyRef")
             if not ref or ref.get("optional"):
                 continue
-            secret = api.call("GET", f"/api/v1/namespaces/{ns}/secrets/{ref['name']}")
+            if ref["name"] not in read:
+                read[ref["name"]] = api.call("GET", f"/api/v1/namespaces/{ns}/secrets/{ref['name']}")
+            secret = read[ref["name"]]
             if secret is None:
                 return f'secret "{ref["name"]}" not found'
             if ref["key"] not in (secret.get("data") or {}):
